@@ -1,0 +1,3 @@
+"""Homecare backend API."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,150 @@
+"""Idempotent demo data for `make up`: families, recipients and caregivers around Seoul, bookings.
+
+`python -m homecare_backend.seed` may run any number of times: rows have fixed ids and are inserted
+with ON CONFLICT DO NOTHING, so a second run changes nothing and local edits survive.
+Every demo account's password is DEMO_PASSWORD.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from homecare_backend.config import get_settings
+from homecare_backend.db import create_engine
+from homecare_backend.models import Booking, CaregiverProfile, CareRecipient, User
+
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - published demo credential, dev data only
+_NAMESPACE = uuid.UUID("6f1c1d1e-8a43-4f0e-9a53-0c0a8e2b7d10")
+
+# (name, district, latitude, longitude, gender, skills, languages)
+CAREGIVERS = [
+    ("김영희", "강남구", 37.4979, 127.0276, "female", ["dementia", "mobility"], ["ko"]),
+    ("이순자", "송파구", 37.5145, 127.1059, "female", ["dementia"], ["ko", "zh"]),
+    ("박민수", "마포구", 37.5663, 126.9019, "male", ["mobility", "bathing"], ["ko"]),
+    ("최정숙", "노원구", 37.6542, 127.0568, "female", ["bathing", "meal"], ["ko"]),
+    ("정미경", "은평구", 37.6027, 126.9291, "female", ["dementia", "meal"], ["ko", "en"]),
+    ("강철수", "관악구", 37.4784, 126.9516, "male", ["mobility"], ["ko"]),
+    ("윤혜진", "성남시 분당구", 37.3826, 127.1189, "female", ["dementia", "bathing"], ["ko"]),
+    ("장옥순", "영등포구", 37.5264, 126.8962, "female", ["meal"], ["ko", "vi"]),
+]
+FAMILIES = [("한가족", "family1"), ("서보호", "family2"), ("오자녀", "family3")]
+# (family index, name, birth year, address, latitude, longitude)
+RECIPIENTS = [
+    (0, "한말순", 1938, "서울 강남구 테헤란로 1", 37.5008, 127.0365),
+    (0, "한덕구", 1935, "서울 강남구 테헤란로 1", 37.5008, 127.0365),
+    (1, "서정자", 1941, "서울 마포구 월드컵로 10", 37.5637, 126.9084),
+    (2, "오복례", 1944, "서울 노원구 동일로 1400", 37.6559, 127.0614),
+]
+# (recipient index, caregiver index, days from today, start hour, hours, status)
+BOOKINGS = [
+    (0, 0, 1, 9, 3, "confirmed"),
+    (1, 0, 1, 13, 2, "requested"),
+    (2, 2, 2, 10, 4, "confirmed"),
+    (3, 3, 3, 14, 3, "requested"),
+    (0, 6, -2, 9, 3, "completed"),
+]
+
+
+def demo_id(kind: str, key: str) -> uuid.UUID:
+    return uuid.uuid5(_NAMESPACE, f"{kind}:{key}")
+
+
+def demo_rows() -> dict[type[Any], list[dict[str, Any]]]:
+    hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+    password_hash = hasher.hash(DEMO_PASSWORD)
+    users: list[dict[str, Any]] = []
+    profiles: list[dict[str, Any]] = []
+    for i, (name, _district, lat, lon, gender, skills, langs) in enumerate(CAREGIVERS):
+        user_id = demo_id("user", f"caregiver{i + 1}")
+        users.append(
+            {
+                "id": user_id,
+                "email": f"caregiver{i + 1}@demo.homecare.kr",
+                "password_hash": password_hash,
+                "role": "caregiver",
+                "display_name": name,
+            }
+        )
+        profiles.append(
+            {
+                "id": demo_id("caregiver", str(i)),
+                "user_id": user_id,
+                "licence_number": f"2026-{100000 + i}",
+                "verified": i != len(CAREGIVERS) - 1,
+                "gender": gender,
+                "skills": skills,
+                "languages": langs,
+                "latitude": lat,
+                "longitude": lon,
+                "service_radius_km": 8.0 + i,
+                "hourly_rate_krw": 15000 + 500 * i,
+            }
+        )
+    for name, login in FAMILIES:
+        users.append(
+            {
+                "id": demo_id("user", login),
+                "email": f"{login}@demo.homecare.kr",
+                "password_hash": password_hash,
+                "role": "family",
+                "display_name": name,
+            }
+        )
+    recipients = [
+        {
+            "id": demo_id("recipient", str(i)),
+            "family_id": demo_id("user", FAMILIES[f][1]),
+            "name": name,
+            "birth_year": year,
+            "address": address,
+            "latitude": lat,
+            "longitude": lon,
+        }
+        for i, (f, name, year, address, lat, lon) in enumerate(RECIPIENTS)
+    ]
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    bookings = []
+    for i, (r, c, day, hour, hours, status) in enumerate(BOOKINGS):
+        start = today + timedelta(days=day, hours=hour - 9)  # hours are Asia/Seoul (UTC+9)
+        bookings.append(
+            {
+                "id": demo_id("booking", str(i)),
+                "recipient_id": recipients[r]["id"],
+                "caregiver_id": profiles[c]["id"],
+                "start_at": start,
+                "end_at": start + timedelta(hours=hours),
+                "status": status,
+            }
+        )
+    return {User: users, CaregiverProfile: profiles, CareRecipient: recipients, Booking: bookings}
+
+
+async def seed(engine: AsyncEngine) -> dict[str, int]:
+    """Insert the demo rows that are missing; returns how many rows each table gained."""
+    added: dict[str, int] = {}
+    async with engine.begin() as conn:
+        for model, rows in demo_rows().items():
+            stmt = insert(model).values(rows).on_conflict_do_nothing(index_elements=["id"])
+            result = await conn.execute(stmt)
+            added[model.__tablename__] = result.rowcount
+    return added
+
+
+async def _main() -> None:
+    engine = create_engine(get_settings().database_url)
+    try:
+        added = await seed(engine)
+    finally:
+        await engine.dispose()
+    print("demo data:", ", ".join(f"{table} +{n}" for table, n in added.items()))
+
+
+if __name__ == "__main__":
+    asyncio.run(_main())

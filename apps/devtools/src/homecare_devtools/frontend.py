@@ -1,0 +1,121 @@
+"""Build and serve the frontend for `make up`: the SPA plus same-origin proxies to the APIs.
+
+`/api/*` goes to the backend and `/matching/*` to the matching service (prefix stripped), so the
+browser talks to one origin exactly as it does behind the cluster's Ingress.
+Run: `python -m homecare_devtools.frontend --dist apps/frontend/dist --port 5173`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length"}
+
+
+def _newest_mtime(root: Path) -> float:
+    return max((p.stat().st_mtime for p in root.rglob("*") if p.is_file()), default=0.0)
+
+
+def build_frontend(app_dir: Path) -> Path:
+    """`npm ci` when dependencies changed, `npm run build` when sources changed; returns dist/."""
+    dist = app_dir / "dist"
+    npm = shutil.which("npm")
+    if npm is None:
+        raise SystemExit("error: npm not found; install Node.js 20+ (apt-get install nodejs npm)")
+    lock = app_dir / "package-lock.json"
+    stamp = app_dir / "node_modules" / ".package-lock.json"
+    if not stamp.exists() or stamp.stat().st_mtime < lock.stat().st_mtime:
+        print("==> npm ci (apps/frontend)", flush=True)
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=app_dir, check=True)  # noqa: S603
+    sources = max(_newest_mtime(app_dir / "src"), (app_dir / "index.html").stat().st_mtime)
+    if not (dist / "index.html").exists() or _newest_mtime(dist) < sources:
+        print("==> npm run build (apps/frontend)", flush=True)
+        subprocess.run([npm, "run", "build"], cwd=app_dir, check=True)  # noqa: S603
+    return dist
+
+
+def create_app(dist: Path, backend_url: str, matching_url: str) -> Starlette:
+    client = httpx.AsyncClient(timeout=httpx.Timeout(30.0, read=None))
+    upstreams = {"api": backend_url.rstrip("/"), "matching": matching_url.rstrip("/")}
+
+    async def proxy(request: Request) -> Response:
+        upstream = upstreams[request.url.path.split("/")[1]]
+        url = f"{upstream}/{request.path_params['path']}"
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
+        upstream_request = client.build_request(
+            request.method,
+            url,
+            params=request.query_params,
+            headers=headers,
+            content=await request.body(),
+        )
+        try:
+            upstream_response = await client.send(upstream_request, stream=True)
+        except httpx.TransportError:
+            return JSONResponse(
+                {"code": "upstream_unavailable", "title": f"{upstream} is not reachable"}, 502
+            )
+
+        async def body() -> AsyncIterator[bytes]:
+            async for chunk in upstream_response.aiter_raw():
+                yield chunk
+
+        out_headers = {
+            k: v for k, v in upstream_response.headers.items() if k.lower() not in HOP_BY_HOP
+        }
+        return StreamingResponse(
+            body(),
+            status_code=upstream_response.status_code,
+            headers=out_headers,
+            background=BackgroundTask(upstream_response.aclose),
+        )
+
+    def spa(request: Request) -> Response:  # sync: file checks run in the thread pool
+        relative = request.path_params.get("path", "")
+        candidate = (dist / relative).resolve()
+        if relative and candidate.is_file() and candidate.is_relative_to(dist.resolve()):
+            return FileResponse(candidate)
+        return FileResponse(dist / "index.html")
+
+    async def healthz(_request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    return Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/api/{path:path}", proxy, methods=methods),
+            Route("/matching/{path:path}", proxy, methods=methods),
+            Route("/{path:path}", spa),
+        ]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dist", type=Path, required=True)
+    parser.add_argument("--port", type=int, default=5173)
+    args = parser.parse_args()
+    app = create_app(
+        args.dist,
+        os.environ.get("HOMECARE_BACKEND_URL", "http://127.0.0.1:8000"),
+        os.environ.get("HOMECARE_MATCHING_URL", "http://127.0.0.1:8001"),
+    )
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+"""Homecare matching service."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Plumbing shared by the backend and matching services (no domain logic here)."""

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Install Debian packages that are not installed yet; a no-op when all are present.
+# Usage: scripts/ensure-apt.sh pkg [pkg ...]
+set -euo pipefail
+missing=()
+for pkg in "$@"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "error: missing Debian packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
+  exit 1
+fi
+echo "==> apt-get install ${missing[*]}"
+# Serialize concurrent callers (parallel make targets) on one lock.
+exec 9>/tmp/homecare-apt.lock
+flock 9
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
