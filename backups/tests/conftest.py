@@ -1,0 +1,86 @@
+"""Shared fixtures: age keys, the real etcd 3.6 binaries on PATH, and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from homecare_backups.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+# pytest runs in importlib mode: make the drill harness modules next to this file importable.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+ETCD_VERSION = os.environ.get("HOMECARE_ETCD_VERSION", "v3.6.5")
+
+
+@dataclass(frozen=True)
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """Run `homecare-backups ARGS...` in-process; returns exit code and captured output."""
+
+    def runner(*args: str | Path) -> CliResult:
+        capsys.readouterr()
+        code = main([str(a) for a in args])
+        captured = capsys.readouterr()
+        print(captured.out, captured.err)  # shown by pytest when the test fails
+        return CliResult(code, captured.out, captured.err)
+
+    return runner
+
+
+@dataclass(frozen=True)
+class AgeKeys:
+    identity: Path
+    recipients: Path
+
+
+def make_age_keys(directory: Path, name: str = "backup-key") -> AgeKeys:
+    directory.mkdir(parents=True, exist_ok=True)
+    identity = directory / f"{name}.txt"
+    recipients = directory / f"{name}.pub"
+    subprocess.run(["age-keygen", "-o", str(identity)], check=True, capture_output=True)
+    public = subprocess.run(
+        ["age-keygen", "-y", str(identity)], check=True, capture_output=True, text=True
+    ).stdout
+    recipients.write_text(public)
+    return AgeKeys(identity, recipients)
+
+
+@pytest.fixture(scope="session")
+def age_keys(tmp_path_factory: pytest.TempPathFactory) -> AgeKeys:
+    return make_age_keys(tmp_path_factory.mktemp("age"))
+
+
+@pytest.fixture(scope="session")
+def etcd_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory with etcd/etcdctl/etcdutl (the cached 3.6 build) — built if missing."""
+    cache = Path(
+        subprocess.run(
+            [str(REPO / "backups/tools/build-etcd.sh"), ETCD_VERSION],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
+    links = tmp_path_factory.mktemp("etcd-bin")
+    for name in ("etcd", "etcdctl", "etcdutl"):
+        (links / name).symlink_to(cache / f"{name}-{ETCD_VERSION}")
+    return links
+
+
+@pytest.fixture
+def tools_on_path(etcd_bin: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("PATH", f"{etcd_bin}{os.pathsep}{os.environ['PATH']}")
+    return
