@@ -1,0 +1,34 @@
+# Ansible (ansible/): lint and a Molecule test of the kubeadm bootstrap on two systemd containers.
+# Tools live in their own venv (requirements/ansible.txt); the container image, the offline
+# Kubernetes .deb packages and the venv are cached in $(HOMECARE_CACHE).
+ANSIBLE_VENV = $(shell scripts/tool-venv.sh ansible requirements/ansible.txt)
+ANSIBLE_IMAGE_VERSION := 1
+ANSIBLE_IMAGE := localhost/homecare/bookworm-systemd:$(ANSIBLE_IMAGE_VERSION)
+ANSIBLE_APT := podman runc debootstrap dpkg-dev xz-utils uidmap slirp4netns containernetworking-plugins
+ANSIBLE_NETWORKS := homecare-mol-wifi=10.77.20.0/24 homecare-mol-lan=10.77.10.0/24
+
+.PHONY: test-ansible lint-ansible ansible-prereqs ansible-image ansible-k8s-debs
+
+ansible-prereqs:
+	@scripts/ensure-apt.sh $(ANSIBLE_APT)
+	@python3 ansible/molecule/scripts/containers_conf.py /etc/containers/containers.conf >/dev/null
+	@for net in $(ANSIBLE_NETWORKS); do \
+	  podman network exists $${net%%=*} || podman network create --subnet $${net#*=} $${net%%=*} >/dev/null; \
+	done
+
+ansible-image: ansible-prereqs ## build (once) the Debian bookworm systemd image for Molecule
+	@ansible/molecule/scripts/build-image.sh $(ANSIBLE_IMAGE_VERSION) >/dev/null
+
+ansible-k8s-debs: ## build (once) kubeadm/kubelet/kubectl .deb packages for the offline install test
+	@ansible/molecule/k8s-debs/build-debs.sh >/dev/null
+
+lint-ansible: ## ansible-lint (production profile) and yamllint on ansible/
+	@venv="$(ANSIBLE_VENV)"; cd ansible && \
+	  PATH="$$venv/bin:$$PATH" yamllint -s -c .yamllint . && \
+	  PATH="$$venv/bin:$$PATH" ansible-lint --profile production
+
+test-ansible: lint-ansible ansible-image ansible-k8s-debs ## lint, then molecule test on two systemd containers
+	@venv="$(ANSIBLE_VENV)"; debs=$$(ansible/molecule/k8s-debs/build-debs.sh); cd ansible && \
+	  PATH="$$venv/bin:$$PATH" HOMECARE_K8S_DEBS="$$debs" HOMECARE_MOLECULE_IMAGE="$(ANSIBLE_IMAGE)" \
+	  MOLECULE_PODMAN_EXECUTABLE="$(CURDIR)/ansible/molecule/scripts/podman-runc" \
+	  nice -n 10 molecule test --scenario-name default
