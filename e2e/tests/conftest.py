@@ -1,0 +1,58 @@
+"""Fixtures: one fresh control plane per stack, with that stack's manifests server-side applied."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+# The helpers beside this file are plain modules (the repo has several `tests` directories).
+sys.path.insert(0, str(Path(__file__).parent))
+
+from kube import REPO, Cluster, Obj, tool_paths
+from manifests import dump, load, stacks
+
+# Ports BASE+257..BASE+443 on 127.0.0.1; kept away from `make cluster-up` (36000) and the app.
+TEST_PORT_BASE = int(os.environ.get("E2E_TEST_PORT_BASE", "37000"))
+
+
+@dataclass
+class Deployed:
+    """A stack applied to its own cluster: the objects and what `kubectl apply` reported."""
+
+    stack: str
+    cluster: Cluster
+    docs: list[Obj]
+    apply_stdout: str
+    apply_stderr: str
+
+
+@pytest.fixture(scope="session")
+def tools() -> dict[str, str]:
+    return tool_paths("layer1")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "stack_name" in metafunc.fixturenames:
+        metafunc.parametrize("stack_name", stacks(), scope="module")
+
+
+@pytest.fixture(scope="module")
+def deployed(stack_name: str, tools: dict[str, str]) -> Iterator[Deployed]:
+    cluster = Cluster(REPO / "build" / "e2e" / f"test-{stack_name}", TEST_PORT_BASE, tools)
+    cluster.up()
+    try:
+        docs = load(stack_name)
+        started = time.monotonic()
+        proc = cluster.kubectl(
+            "apply", "--server-side", "--field-manager=homecare-e2e", "-f", "-", stdin=dump(docs)
+        )
+        print(f"[{stack_name}] applied {len(docs)} objects in {time.monotonic() - started:.1f}s")
+        yield Deployed(stack_name, cluster, docs, proc.stdout, proc.stderr)
+    finally:
+        cluster.down()
