@@ -16,6 +16,8 @@ from homecare_backups.cli import main
 REPO = Path(__file__).resolve().parents[2]
 # pytest runs in importlib mode: make the drill harness modules next to this file importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from drill_support import AgeKeys, make_age_keys  # noqa: E402
+
 ETCD_VERSION = os.environ.get("HOMECARE_ETCD_VERSION", "v3.6.5")
 
 
@@ -38,24 +40,6 @@ def run_cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
         return CliResult(code, captured.out, captured.err)
 
     return runner
-
-
-@dataclass(frozen=True)
-class AgeKeys:
-    identity: Path
-    recipients: Path
-
-
-def make_age_keys(directory: Path, name: str = "backup-key") -> AgeKeys:
-    directory.mkdir(parents=True, exist_ok=True)
-    identity = directory / f"{name}.txt"
-    recipients = directory / f"{name}.pub"
-    subprocess.run(["age-keygen", "-o", str(identity)], check=True, capture_output=True)
-    public = subprocess.run(
-        ["age-keygen", "-y", str(identity)], check=True, capture_output=True, text=True
-    ).stdout
-    recipients.write_text(public)
-    return AgeKeys(identity, recipients)
 
 
 @pytest.fixture(scope="session")

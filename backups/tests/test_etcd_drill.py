@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from drill_support import make_age_keys
 from etcd_harness import EtcdClient, KubeletEmulator, kubeadm_etcd_manifest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -246,30 +247,26 @@ def test_pki_is_restorable_on_new_hardware(
     assert b"BEGIN" not in pki_backup.read_bytes()
     assert cluster.pki.joinpath("ca.key").read_bytes() not in pki_backup.read_bytes()
     new_pki = tmp_path / "new-laptop" / "etc-kubernetes" / "pki"
-    result = run_cli(
+    restored_config = new_pki.parent / "encryption" / "config.yaml"
+    extract = [
         "etcd",
         "extract-pki",
         pki_backup,
         "--pki-dir",
         new_pki,
+        "--encryption-config",
+        restored_config,
         "--identity-file",
         age_keys.identity,
-    )
+    ]
+    result = run_cli(*extract)
     assert result.code == 0, result.err
     for name in REQUIRED_PKI_FILES:
         assert (new_pki / name).read_bytes() == (cluster.pki / name).read_bytes(), name
     assert (new_pki / "ca.key").stat().st_mode & 0o777 == 0o600
-    restored_config = new_pki.parent / "encryption-config.yaml"
+    assert restored_config.stat().st_mode & 0o777 == 0o600
     assert restored_config.read_bytes() == cluster.encryption_config.read_bytes()
-    again = run_cli(
-        "etcd",
-        "extract-pki",
-        pki_backup,
-        "--pki-dir",
-        new_pki,
-        "--identity-file",
-        age_keys.identity,
-    )
+    again = run_cli(*extract)
     assert again.code == 1
     assert "refusing to overwrite" in again.err
 
@@ -336,3 +333,49 @@ def test_restore_refuses_current_data_dir(cluster: Cluster, run_cli, tmp_path: P
     )
     assert result.code == 1
     assert "is etcd's current data dir" in result.err
+
+
+def test_key_rotation_reencrypts_existing_backups(  # type: ignore[no-untyped-def]
+    cluster: Cluster, run_cli, age_keys, tmp_path: Path
+) -> None:
+    dest = tmp_path / "backups"
+    assert (
+        run_cli(*finalize_args(cluster, cluster.snapshot, dest, age_keys, tmp_path / "m")).code == 0
+    )
+    new_key = make_age_keys(tmp_path / "new-key", "backup-key-2027")
+    snapshot = next(dest.glob("etcd-*.db.age"))
+    before = snapshot.read_bytes()
+    rekey = [
+        "rekey",
+        dest,
+        "--identity-file",
+        age_keys.identity,
+        "--age-recipients-file",
+        new_key.recipients,
+    ]
+    refused = run_cli(*rekey)
+    assert refused.code == 3
+    assert snapshot.read_bytes() == before
+    assert run_cli(*rekey, "--yes").code == 0
+    assert snapshot.read_bytes() != before
+    old = run_cli("etcd", "verify", snapshot, "--identity-file", age_keys.identity)
+    assert old.code == 1
+    assert "decrypting" in old.err
+    new = run_cli("etcd", "verify", snapshot, "--identity-file", new_key.identity)
+    assert new.code == 0
+    assert f"revision {cluster.snapshot_revision}" in new.out
+    pki_dir = tmp_path / "pki"
+    assert (
+        run_cli(
+            "etcd",
+            "extract-pki",
+            snapshot,
+            "--pki-dir",
+            pki_dir,
+            "--encryption-config",
+            tmp_path / "encryption" / "config.yaml",
+            "--identity-file",
+            new_key.identity,
+        ).code
+        == 0
+    )

@@ -1,4 +1,5 @@
-"""`homecare-backups`: etcd finalize|verify|restore|extract-pki, db backup|verify|restore|drill.
+"""`homecare-backups`: etcd finalize|verify|restore|extract-pki, db backup|verify|restore|drill,
+rekey.
 
 Infra's CronJobs call `etcd finalize` and `db backup`; keep their flags stable.
 """
@@ -10,13 +11,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from homecare_backups import crypto, db, etcd_backup, etcd_restore, pg, pki
+from homecare_backups import crypto, db, etcd_backup, etcd_restore, pg, pki, rekey
 from homecare_backups.artifacts import set_of
 from homecare_backups.errors import BackupError, RefusedError
 from homecare_backups.metrics import MetricsTarget
 from homecare_backups.progress import Progress
 from homecare_backups.retention import RetentionPolicy
 
+# Where ansible/roles/control_plane writes the EncryptionConfiguration.
+KUBEADM_ENCRYPTION_CONFIG = Path("/etc/kubernetes/encryption/config.yaml")
 EXIT_FAILED = 1
 EXIT_REFUSED = 3
 
@@ -69,6 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     areas = parser.add_subparsers(dest="area", required=True)
     _add_etcd_commands(areas.add_parser("etcd", help="etcd snapshots + cluster PKI"))
     _add_db_commands(areas.add_parser("db", help="PostgreSQL dumps"))
+    rekey_parser = areas.add_parser("rekey", help="re-encrypt backups to a new key (rotation)")
+    rekey_parser.add_argument("directory", type=Path, help="backup directory (etcd and db sets)")
+    rekey_parser.add_argument(
+        "--age-recipients-file", type=Path, required=True, help="the NEW age public key(s)"
+    )
+    rekey_parser.add_argument("--yes", action="store_true", help="really rewrite the backups")
+    _identity(rekey_parser, required=True)
     return parser
 
 
@@ -115,6 +125,12 @@ def _add_etcd_commands(etcd: argparse.ArgumentParser) -> None:
     ext = etcd_cmds.add_parser("extract-pki", help="write the backed-up PKI to a new machine")
     ext.add_argument("file", type=Path, help="any file of the backup set")
     ext.add_argument("--pki-dir", type=Path, required=True, help="e.g. /etc/kubernetes/pki")
+    ext.add_argument(
+        "--encryption-config",
+        type=Path,
+        default=KUBEADM_ENCRYPTION_CONFIG,
+        help="where the API server's EncryptionConfiguration goes (Ansible's path by default)",
+    )
     ext.add_argument("--yes", action="store_true", help="overwrite existing files")
     _identity(ext, required=True)
 
@@ -186,11 +202,16 @@ def _extract_pki(args: argparse.Namespace) -> None:
         backup.verify_checksums()
     with progress.step("decrypting and writing the PKI files"):
         archive = crypto.decrypt_bytes(backup.path(etcd_backup.PKI_SUFFIX), args.identity_file)
-        for path in pki.unpack_pki(archive, args.pki_dir, overwrite=args.yes):
+        written = pki.unpack_pki(archive, args.pki_dir, args.encryption_config, args.yes)
+        for path in written:
             progress.note(str(path))
 
 
 def run(args: argparse.Namespace) -> None:
+    if args.area == "rekey":
+        count = rekey.rekey(args.directory, args.identity_file, args.age_recipients_file, args.yes)
+        print(f"==> {count} backup sets now encrypted to {args.age_recipients_file}")
+        return
     command = (args.area, args.command)
     if command == ("etcd", "finalize"):
         if args.s3_url:

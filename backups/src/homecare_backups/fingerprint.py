@@ -14,25 +14,23 @@ SESSION_SETTINGS = (
     "SET TIME ZONE 'UTC'; SET datestyle = 'ISO, YMD'; SET intervalstyle = 'postgres'; "
     "SET extra_float_digits = 3; SET bytea_output = 'hex';"
 )
-ROW_QUERY = (
-    "SELECT count(*) AS c, coalesce(md5(string_agg(md5(t::text), '','' "
-    "ORDER BY md5(t::text))), ''-'') AS h FROM %I.%I t"
-)
-# Constant text; table names are quoted by format(%I) inside the database.
-FINGERPRINT_SQL = """
-SELECT 'table ' || n.nspname || '.' || c.relname,
-       (xpath('/row/c/text()', x))[1]::text,
-       (xpath('/row/h/text()', x))[1]::text
+# Step 1 builds one UNION ALL query over every user table (identifiers quoted by format %I);
+# step 2 runs it, plus the sequences, in one read-only transaction.
+TABLES_QUERY = """
+SELECT string_agg(format(
+    'SELECT %L, count(*)::text, coalesce(md5(string_agg(md5(t::text), '','' '
+    'ORDER BY md5(t::text))), ''-'') FROM %I.%I t',
+    'table ' || n.nspname || '.' || c.relname, n.nspname, c.relname),
+  ' UNION ALL ' ORDER BY n.nspname, c.relname)
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
-CROSS JOIN LATERAL query_to_xml(format('ROW_QUERY', n.nspname, c.relname), false, true, '') x
 WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-  AND n.nspname NOT LIKE 'pg\\_%'
-UNION ALL
-SELECT 'sequence ' || schemaname || '.' || sequencename, coalesce(last_value::text, 'unused'), '-'
-FROM pg_sequences
-ORDER BY 1;
-""".replace("ROW_QUERY", ROW_QUERY)
+  AND n.nspname NOT LIKE 'pg\\_%';
+"""
+SEQUENCES_QUERY = (
+    "SELECT 'sequence ' || schemaname || '.' || sequencename, "
+    "coalesce(last_value::text, 'unused'), '-' FROM pg_sequences"
+)
 
 
 @dataclass(frozen=True)
@@ -42,12 +40,11 @@ class TableFingerprint:
     checksum: str
 
 
-def fingerprint_sql(snapshot: str | None = None) -> str:
-    """The full script; with `snapshot`, it reads the data as of an exported snapshot."""
+def _transaction(body: str, snapshot: str | None) -> str:
     begin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;"
     if snapshot:
         begin += f" SET TRANSACTION SNAPSHOT '{snapshot}';"
-    return f"{begin} {SESSION_SETTINGS} {FINGERPRINT_SQL} COMMIT;"
+    return f"{begin} {SESSION_SETTINGS} {body} COMMIT;"
 
 
 def parse(output: str) -> dict[str, TableFingerprint]:
@@ -63,7 +60,10 @@ def parse(output: str) -> dict[str, TableFingerprint]:
 def fingerprint(
     tools: PgTools, conn: Connection, snapshot: str | None = None
 ) -> dict[str, TableFingerprint]:
-    return parse(tools.psql(conn, fingerprint_sql(snapshot)))
+    """Fingerprints of every table and sequence; with `snapshot`, as of that exported snapshot."""
+    tables = tools.psql(conn, _transaction(TABLES_QUERY, snapshot)).strip()
+    union = f"{tables} UNION ALL {SEQUENCES_QUERY}" if tables else SEQUENCES_QUERY
+    return parse(tools.psql(conn, _transaction(f"{union} ORDER BY 1;", snapshot)))
 
 
 def differences(

@@ -45,8 +45,10 @@ def pack_pki(pki_dir: Path, encryption_config: Path) -> tuple[bytes, list[str]]:
     return buffer.getvalue(), members
 
 
-def unpack_pki(archive_bytes: bytes, target: Path, overwrite: bool) -> list[Path]:
-    """Write the PKI files under `target` (pki/ → target, encryption config beside it)."""
+def unpack_pki(
+    archive_bytes: bytes, target: Path, encryption_config: Path, overwrite: bool
+) -> list[Path]:
+    """Write the PKI files under `target` and the encryption config to `encryption_config`."""
     written: list[Path] = []
     with tarfile.open(fileobj=io.BytesIO(archive_bytes), mode="r:gz") as archive:
         members = [m for m in archive.getmembers() if m.isfile()]
@@ -58,7 +60,7 @@ def unpack_pki(archive_bytes: bytes, target: Path, overwrite: bool) -> list[Path
             if relative.parts[0] == "pki":
                 destinations[member.name] = target / Path(*relative.parts[1:])
             else:
-                destinations[member.name] = target.parent / relative.name
+                destinations[member.name] = encryption_config
         existing = [str(p) for p in destinations.values() if p.exists()]
         if existing and not overwrite:
             raise BackupError(
