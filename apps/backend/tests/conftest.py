@@ -1,13 +1,29 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
+import uvicorn
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from homecare_backend import migrate
+from homecare_backend.auth.passwords import hash_password_sync
+from homecare_backend.auth.tokens import issue_access_token
 from homecare_backend.config import Settings
+from homecare_backend.db import create_engine, new_id
 from homecare_backend.main import create_app
+from homecare_backend.models import Agency, CaregiverProfile, User
+from homecare_backend.users.models import Role
+from homecare_devtools.pytest_plugin import free_port
+
+PASSWORD = "test-password-2026"
+_PASSWORD_HASH = hash_password_sync(PASSWORD)
 
 
 @pytest.fixture
@@ -17,10 +33,169 @@ def migrated_url(fresh_database: Callable[[], str]) -> str:
     return url
 
 
+def make_settings(url: str, **overrides: Any) -> Settings:
+    return Settings(env="test", database_url=url, log_json=True, **overrides)
+
+
 @pytest.fixture
 async def client(migrated_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(Settings(env="test", database_url=migrated_url, log_json=True))
+    app = create_app(make_settings(migrated_url))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://backend") as http:
         yield http
+    await app.state.hub.close()
     await app.state.engine.dispose()
+
+
+@pytest.fixture
+async def engine(migrated_url: str) -> AsyncIterator[AsyncEngine]:
+    eng = create_engine(migrated_url)
+    yield eng
+    await eng.dispose()
+
+
+@dataclass
+class Actor:
+    user_id: uuid.UUID
+    role: Role
+    token: str
+    email: str
+    caregiver_id: uuid.UUID | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+MakeActor = Callable[..., Awaitable[Actor]]
+
+
+@pytest.fixture
+def make_actor(engine: AsyncEngine) -> MakeActor:
+    """Insert a user (and for caregivers a profile) directly; returns it with an access token."""
+    settings = make_settings("unused")
+
+    async def make(
+        role: Role,
+        *,
+        agency_id: uuid.UUID | None = None,
+        verified: bool = True,
+        latitude: float = 37.5,
+        longitude: float = 127.0,
+    ) -> Actor:
+        user_id = new_id()
+        email = f"{role.value}-{user_id.hex[:10]}@test.homecare.kr"
+        async with engine.begin() as conn:
+            await conn.execute(
+                insert(User).values(
+                    id=user_id,
+                    email=email,
+                    password_hash=_PASSWORD_HASH,
+                    role=role,
+                    display_name=f"{role.value} {user_id.hex[:4]}",
+                    agency_id=agency_id if role == Role.AGENCY_ADMIN else None,
+                )
+            )
+            caregiver_id = None
+            if role == Role.CAREGIVER:
+                caregiver_id = new_id()
+                await conn.execute(
+                    insert(CaregiverProfile).values(
+                        id=caregiver_id,
+                        user_id=user_id,
+                        licence_number="2026-000001",
+                        verification_status="verified" if verified else "pending",
+                        gender="female",
+                        skills=["dementia"],
+                        languages=["ko"],
+                        latitude=latitude,
+                        longitude=longitude,
+                        service_radius_km=10.0,
+                        hourly_rate_krw=15000,
+                        agency_id=agency_id,
+                    )
+                )
+        token = issue_access_token(
+            settings.jwt_secret.get_secret_value(), user_id, role, 0, 900
+        )
+        return Actor(user_id, role, token, email, caregiver_id)
+
+    return make
+
+
+@pytest.fixture
+def make_agency(engine: AsyncEngine) -> Callable[[], Awaitable[uuid.UUID]]:
+    async def make() -> uuid.UUID:
+        agency_id = new_id()
+        async with engine.begin() as conn:
+            await conn.execute(insert(Agency).values(id=agency_id, name="테스트 센터"))
+        return agency_id
+
+    return make
+
+
+RECIPIENT = {
+    "name": "한말순",
+    "birth_year": 1938,
+    "address": "서울 강남구 테헤란로 1",
+    "latitude": 37.5008,
+    "longitude": 127.0365,
+    "care_grade": "3",
+    "conditions": ["dementia"],
+    "preferred_gender": "female",
+    "preferred_languages": ["ko"],
+    "notes": "",
+}
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: Any
+    server: uvicorn.Server
+    task: asyncio.Task[None]
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        await asyncio.wait_for(self.task, 15)
+
+
+async def start_live_server(settings: Settings) -> LiveServer:
+    """The real app on a real port, in this event loop (lifespan runs: hub, dispatcher)."""
+    app = create_app(settings)
+    port = free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", timeout_graceful_shutdown=2
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    for _ in range(200):
+        if server.started:
+            break
+        await asyncio.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    return LiveServer(f"http://127.0.0.1:{port}", app, server, task)
+
+
+@pytest.fixture
+def settings_for() -> Callable[..., Settings]:
+    return make_settings
+
+
+@pytest.fixture
+def recipient_body() -> dict[str, Any]:
+    return dict(RECIPIENT)
+
+
+@pytest.fixture
+async def live_servers() -> AsyncIterator[Callable[[Settings], Awaitable[LiveServer]]]:
+    started: list[LiveServer] = []
+
+    async def start(settings: Settings) -> LiveServer:
+        server = await start_live_server(settings)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        await server.stop()

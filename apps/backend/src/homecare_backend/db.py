@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+import time
+import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -44,3 +47,12 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def new_id() -> uuid.UUID:
+    """A time-ordered UUID (version 7): ids sort by creation, which keyset pagination uses."""
+    millis = time.time_ns() // 1_000_000
+    value = (millis & (2**48 - 1)) << 80 | secrets.randbits(80)
+    value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
+    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 4122 variant
+    return uuid.UUID(int=value)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -18,7 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from homecare_backend.config import get_settings
 from homecare_backend.db import create_engine
-from homecare_backend.models import Booking, CaregiverProfile, CareRecipient, User
+from homecare_backend.models import (
+    Agency,
+    Booking,
+    CaregiverDayOff,
+    CaregiverProfile,
+    CaregiverWeeklySlot,
+    CareRecipient,
+    User,
+)
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - published demo credential, dev data only
 _NAMESPACE = uuid.UUID("6f1c1d1e-8a43-4f0e-9a53-0c0a8e2b7d10")
@@ -56,11 +64,29 @@ def demo_id(kind: str, key: str) -> uuid.UUID:
     return uuid.uuid5(_NAMESPACE, f"{kind}:{key}")
 
 
+AGENCY = "행복방문요양센터"
+# (login, role, display name); admins sign in like everybody else.
+ADMINS = [("admin", "platform_admin", "플랫폼 관리자"), ("agency1", "agency_admin", "센터장 문")]
+
+
 def demo_rows() -> dict[type[Any], list[dict[str, Any]]]:
     hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
     password_hash = hasher.hash(DEMO_PASSWORD)
-    users: list[dict[str, Any]] = []
+    agency_id = demo_id("agency", "1")
+    users: list[dict[str, Any]] = [
+        {
+            "id": demo_id("user", login),
+            "email": f"{login}@demo.homecare.kr",
+            "password_hash": password_hash,
+            "role": role,
+            "display_name": name,
+            "agency_id": agency_id if role == "agency_admin" else None,
+        }
+        for login, role, name in ADMINS
+    ]
     profiles: list[dict[str, Any]] = []
+    slots: list[dict[str, Any]] = []
+    days_off: list[dict[str, Any]] = []
     for i, (name, _district, lat, lon, gender, skills, langs) in enumerate(CAREGIVERS):
         user_id = demo_id("user", f"caregiver{i + 1}")
         users.append(
@@ -70,6 +96,7 @@ def demo_rows() -> dict[type[Any], list[dict[str, Any]]]:
                 "password_hash": password_hash,
                 "role": "caregiver",
                 "display_name": name,
+                "agency_id": None,
             }
         )
         profiles.append(
@@ -77,7 +104,7 @@ def demo_rows() -> dict[type[Any], list[dict[str, Any]]]:
                 "id": demo_id("caregiver", str(i)),
                 "user_id": user_id,
                 "licence_number": f"2026-{100000 + i}",
-                "verified": i != len(CAREGIVERS) - 1,
+                "verification_status": "pending" if i == len(CAREGIVERS) - 1 else "verified",
                 "gender": gender,
                 "skills": skills,
                 "languages": langs,
@@ -85,7 +112,24 @@ def demo_rows() -> dict[type[Any], list[dict[str, Any]]]:
                 "longitude": lon,
                 "service_radius_km": 8.0 + i,
                 "hourly_rate_krw": 15000 + 500 * i,
+                "rating_avg": None if i == len(CAREGIVERS) - 1 else round(4.2 + 0.1 * (i % 8), 1),
+                "rating_count": 0 if i == len(CAREGIVERS) - 1 else 5 + 3 * i,
+                "agency_id": agency_id if i < 4 else None,
             }
+        )
+        caregiver_id = profiles[-1]["id"]
+        for weekday in range(5 if i % 2 == 0 else 6):  # Mon–Fri (or Sat), Asia/Seoul
+            start, end = (time(9), time(13)) if i % 3 else (time(8), time(18))
+            slots.append(
+                {
+                    "caregiver_id": caregiver_id,
+                    "weekday": weekday,
+                    "start_time": start,
+                    "end_time": end,
+                }
+            )
+        days_off.append(
+            {"caregiver_id": caregiver_id, "day": date(2026, 12, 25), "reason": "성탄절"}
         )
     for name, login in FAMILIES:
         users.append(
@@ -95,6 +139,7 @@ def demo_rows() -> dict[type[Any], list[dict[str, Any]]]:
                 "password_hash": password_hash,
                 "role": "family",
                 "display_name": name,
+                "agency_id": None,
             }
         )
     recipients = [
@@ -106,6 +151,11 @@ def demo_rows() -> dict[type[Any], list[dict[str, Any]]]:
             "address": address,
             "latitude": lat,
             "longitude": lon,
+            "care_grade": str(3 + i % 3) if i != 3 else "cognitive",
+            "conditions": ["dementia", "mobility"] if i % 2 == 0 else ["mobility"],
+            "preferred_gender": "female" if i != 2 else None,
+            "preferred_languages": ["ko"],
+            "notes": "",
         }
         for i, (f, name, year, address, lat, lon) in enumerate(RECIPIENTS)
     ]
@@ -123,7 +173,15 @@ def demo_rows() -> dict[type[Any], list[dict[str, Any]]]:
                 "status": status,
             }
         )
-    return {User: users, CaregiverProfile: profiles, CareRecipient: recipients, Booking: bookings}
+    return {
+        Agency: [{"id": agency_id, "name": AGENCY}],
+        User: users,
+        CaregiverProfile: profiles,
+        CaregiverWeeklySlot: slots,
+        CaregiverDayOff: days_off,
+        CareRecipient: recipients,
+        Booking: bookings,
+    }
 
 
 async def seed(engine: AsyncEngine) -> dict[str, int]:
@@ -131,7 +189,7 @@ async def seed(engine: AsyncEngine) -> dict[str, int]:
     added: dict[str, int] = {}
     async with engine.begin() as conn:
         for model, rows in demo_rows().items():
-            stmt = insert(model).values(rows).on_conflict_do_nothing(index_elements=["id"])
+            stmt = insert(model).values(rows).on_conflict_do_nothing()
             result = await conn.execute(stmt)
             added[model.__tablename__] = result.rowcount
     return added

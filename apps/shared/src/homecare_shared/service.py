@@ -10,6 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from homecare_shared.errors import install_problem_handlers, problem_response
+from homecare_shared.openapi import document_problem_errors
 from homecare_shared.readiness import Readiness
 from homecare_shared.requests import HttpMetrics, RequestContextMiddleware
 
@@ -83,6 +84,7 @@ def create_service_app(
     app = FastAPI(title=title, version=version, description=description)
     app.state.metrics_registry = registry
     install_problem_handlers(app)
+    document_problem_errors(app)
     app.include_router(_ops_router(readiness, registry))
     metrics = HttpMetrics(registry)
     app.add_middleware(BodySizeLimitMiddleware)

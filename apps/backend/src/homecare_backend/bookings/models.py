@@ -4,10 +4,11 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, Enum, ForeignKey, func
+from sqlalchemy import CheckConstraint, DateTime, Enum, ForeignKey, String, func, text
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from homecare_backend.db import Base
+from homecare_backend.db import Base, new_id
 
 
 class BookingStatus(enum.StrEnum):
@@ -18,11 +19,24 @@ class BookingStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+# A caregiver cannot hold two overlapping bookings in these states (enforced by the database).
+ACTIVE_STATUSES = ("requested", "confirmed", "in_progress")
+
+
 class Booking(Base):
     __tablename__ = "bookings"
-    __table_args__ = (CheckConstraint("end_at > start_at", name="ends_after_start"),)
+    __table_args__ = (
+        CheckConstraint("end_at > start_at", name="ends_after_start"),
+        ExcludeConstraint(
+            ("caregiver_id", "="),
+            (text("tstzrange(start_at, end_at)"), "&&"),
+            name="ex_bookings_caregiver_no_overlap",
+            using="gist",
+            where=text("status IN ('requested', 'confirmed', 'in_progress')"),
+        ),
+    )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     recipient_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("care_recipients.id", ondelete="CASCADE"), index=True
     )
@@ -35,4 +49,8 @@ class Booking(Base):
         Enum(BookingStatus, name="booking_status", values_callable=lambda e: [m.value for m in e]),
         default=BookingStatus.REQUESTED,
     )
+    notes: Mapped[str] = mapped_column(String(1000), server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )

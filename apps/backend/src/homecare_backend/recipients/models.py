@@ -3,22 +3,42 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, Float, ForeignKey, SmallInteger, String, func
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    SmallInteger,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from homecare_backend.db import Base
+from homecare_backend.db import Base, new_id
+
+CARE_GRADES = ("1", "2", "3", "4", "5", "cognitive")  # 장기요양등급 1–5, 인지지원등급
 
 
 class CareRecipient(Base):
-    """A person receiving care, managed by a family (guardian) account."""
+    """A person receiving care, managed by a family account (one family, several recipients)."""
 
     __tablename__ = "care_recipients"
     __table_args__ = (
         CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude_range"),
         CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude_range"),
+        CheckConstraint(
+            "care_grade IS NULL OR care_grade IN ('1','2','3','4','5','cognitive')",
+            name="care_grade_known",
+        ),
+        CheckConstraint(
+            "preferred_gender IS NULL OR preferred_gender IN ('female','male')",
+            name="preferred_gender_known",
+        ),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     family_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
@@ -27,4 +47,12 @@ class CareRecipient(Base):
     address: Mapped[str] = mapped_column(String(300))
     latitude: Mapped[float] = mapped_column(Float)
     longitude: Mapped[float] = mapped_column(Float)
+    care_grade: Mapped[str | None] = mapped_column(String(10))
+    conditions: Mapped[list[str]] = mapped_column(ARRAY(String(40)), server_default="{}")
+    preferred_gender: Mapped[str | None] = mapped_column(String(10))
+    preferred_languages: Mapped[list[str]] = mapped_column(ARRAY(String(10)), server_default="{}")
+    notes: Mapped[str] = mapped_column(Text, server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )

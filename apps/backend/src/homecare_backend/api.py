@@ -1,0 +1,76 @@
+"""Shared API building blocks: constrained field types, cursor pages, problem responses.
+
+Every schema-valid request is either accepted or refused for a reason of state (401/403/404/409),
+never with a 422 the schema did not predict: strings exclude control characters (PostgreSQL
+refuses NUL), numbers are bounded (no integer overflow in the database), times are "HH:MM".
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Generic, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel, Field
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from homecare_shared.openapi import problem_responses
+
+_NO_CONTROL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+
+
+def text(min_length: int = 0, max_length: int = 200) -> object:
+    return Field(min_length=min_length, max_length=max_length, pattern=_NO_CONTROL)
+
+
+Name = Annotated[str, text(1, 100)]
+Email = Annotated[
+    str,
+    Field(
+        min_length=3,
+        max_length=254,
+        pattern=r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$",
+        examples=["family1@demo.homecare.kr"],
+    ),
+]
+Password = Annotated[str, Field(min_length=10, max_length=128, examples=["correct-horse-2026"])]
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, examples=[37.5665])]
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, examples=[126.978])]
+ClockTime = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["09:00"])]
+PageLimit = Annotated[int, Query(ge=1, le=100, description="Page size (1–100)")]
+UuidCursor = Annotated[
+    uuid.UUID | None,
+    Query(description="`next_cursor` of the previous page; omit for the first page"),
+]
+
+T = TypeVar("T")
+M = TypeVar("M")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list, oldest first; pass `next_cursor` back as `cursor` for the next."""
+
+    items: list[T]
+    next_cursor: str | None = Field(description="Cursor of the next page, or null on the last page")
+
+
+AUTH_ERRORS = problem_responses(401)
+OBJECT_ERRORS = problem_responses(401, 403, 404)
+
+
+async def page_by_id(
+    session: AsyncSession,
+    stmt: Select[M],
+    id_column: InstrumentedAttribute[uuid.UUID],
+    cursor: uuid.UUID | None,
+    limit: int,
+) -> tuple[list[M], str | None]:
+    """Keyset pagination on time-ordered UUID ids: rows after `cursor`, and the next cursor."""
+    if cursor is not None:
+        stmt = stmt.where(id_column > cursor)
+    rows = list((await session.execute(stmt.order_by(id_column).limit(limit + 1))).scalars())
+    if len(rows) > limit:
+        return rows[:limit], str(getattr(rows[limit - 1], id_column.key))
+    return rows, None

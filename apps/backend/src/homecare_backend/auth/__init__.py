@@ -1,0 +1,1 @@
+"""Accounts and authentication: Argon2id passwords, JWT access tokens, rotating refresh tokens."""

@@ -1,0 +1,85 @@
+"""Authentication dependencies for route handlers.
+
+    async def handler(user: CurrentUser) -> ...                      # any signed-in user
+    async def handler(user: Annotated[User, require_role(Role.CAREGIVER)]) -> ...
+
+The user is loaded in a short session of its own, so long-lived responses (SSE) hold no
+database connection. A token minted before a password change (older `token_version`) is refused.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from homecare_backend.auth.tokens import InvalidTokenError, decode_access_token
+from homecare_backend.users.models import Role, User
+from homecare_shared.errors import ProblemError
+
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    bearerFormat="JWT",
+    description="Access token from `POST /v1/auth/login` or `POST /v1/auth/refresh`.",
+)
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="homecare"'}
+
+
+def _unauthenticated(code: str, detail: str) -> ProblemError:
+    return ProblemError(401, code, "Authentication required", detail, headers=_CHALLENGE)
+
+
+async def authenticate(request: Request, token: str | None) -> User:
+    if not token:
+        raise _unauthenticated(
+            "unauthenticated",
+            "Send `Authorization: Bearer <access token>`; get one from POST /v1/auth/login.",
+        )
+    settings = request.app.state.settings
+    try:
+        claims = decode_access_token(settings.jwt_secret.get_secret_value(), token)
+    except InvalidTokenError as exc:
+        raise _unauthenticated(
+            "invalid_token",
+            "The access token is invalid or expired; get a new one with POST /v1/auth/refresh.",
+        ) from exc
+    async with request.app.state.sessions() as session:
+        user: User | None = await session.get(User, claims.user_id)
+    if user is None or user.token_version != claims.token_version:
+        raise _unauthenticated(
+            "token_revoked", "This session has ended (password changed?); sign in again."
+        )
+    return user
+
+
+async def current_user(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> User:
+    return await authenticate(request, credentials.credentials if credentials else None)
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require_role(*roles: Role) -> Any:
+    """A dependency admitting only users with one of `roles` (403 `forbidden_role` otherwise)."""
+    allowed = ", ".join(r.value for r in roles)
+
+    async def check(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise ProblemError(
+                403,
+                "forbidden_role",
+                "Not allowed for your role",
+                f"This action needs the role {allowed}; you are {user.role.value}.",
+            )
+        return user
+
+    return Depends(check)
+
+
+FamilyUser = Annotated[User, require_role(Role.FAMILY)]
+CaregiverUser = Annotated[User, require_role(Role.CAREGIVER)]
+PlatformAdmin = Annotated[User, require_role(Role.PLATFORM_ADMIN)]

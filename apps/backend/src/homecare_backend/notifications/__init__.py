@@ -1,0 +1,1 @@
+"""Notifications: transactional outbox → dispatcher → in-app feed, SSE stream and push."""

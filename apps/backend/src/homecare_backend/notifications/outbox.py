@@ -1,0 +1,47 @@
+"""Write events into the outbox inside the caller's transaction (delivered after commit).
+
+NOTIFY is transactional: `homecare_outbox` wakes the dispatcher and `homecare_caregiver_changed`
+tells the matching index which caregiver to reload — both only if the transaction commits.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from homecare_backend.notifications.models import OutboxEvent
+
+OUTBOX_CHANNEL = "homecare_outbox"
+EVENTS_CHANNEL = "homecare_events"
+CAREGIVER_CHANGED_CHANNEL = "homecare_caregiver_changed"
+
+
+async def enqueue_many(
+    session: AsyncSession, events: Iterable[tuple[uuid.UUID | None, str, dict[str, Any]]]
+) -> int:
+    """Add (user_id, topic, payload) events; user_id None marks a system event (no feed)."""
+    rows = [{"user_id": u, "topic": t, "payload": p} for u, t, p in events]
+    if not rows:
+        return 0
+    await session.execute(insert(OutboxEvent), rows)
+    await session.execute(select(func.pg_notify(OUTBOX_CHANNEL, "")))
+    return len(rows)
+
+
+async def notify_user(
+    session: AsyncSession, user_id: uuid.UUID, kind: str, payload: dict[str, Any]
+) -> None:
+    await enqueue_many(session, [(user_id, kind, payload)])
+
+
+async def caregiver_changed(session: AsyncSession, caregiver_id: uuid.UUID, reason: str) -> None:
+    """Record a change to a caregiver's profile, availability or bookings (same transaction)."""
+    await enqueue_many(
+        session,
+        [(None, "caregiver.changed", {"caregiver_id": str(caregiver_id), "reason": reason})],
+    )
+    await session.execute(select(func.pg_notify(CAREGIVER_CHANGED_CHANNEL, str(caregiver_id))))

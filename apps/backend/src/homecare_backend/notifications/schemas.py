@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class NotificationOut(BaseModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 42,
+                    "kind": "booking.status_changed",
+                    "payload": {
+                        "booking_id": "0192f0c4-6a1e-7c3b-9d2e-5f4a3b2c1d0e",
+                        "status": "confirmed",
+                    },
+                    "created_at": "2026-11-26T09:00:00Z",
+                    "read_at": None,
+                }
+            ]
+        },
+    )
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    created_at: datetime
+    read_at: datetime | None
+
+
+class NotificationPage(BaseModel):
+    """Newest first; pass `next_cursor` back as `cursor` for older entries."""
+
+    items: list[NotificationOut]
+    next_cursor: int | None
+
+
+_B64URL = r"^[A-Za-z0-9_-]+={0,2}$"
+
+
+class DeviceIn(BaseModel):
+    """An FCM registration token, or a Web Push subscription (endpoint + keys)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"platform": "fcm", "token": "fcm-registration-token-from-the-app"},
+                {
+                    "platform": "webpush",
+                    "token": "https://push.example.net/send/abc123",
+                    "p256dh": (
+                        "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u"
+                        "-Ts1XbjhazAkj7I99e8QcYP7DkM"
+                    ),
+                    "auth": "tBHItJI5svbpez7KI4CCXg",
+                },
+            ]
+        }
+    )
+    platform: Literal["fcm", "webpush"]
+    token: Annotated[str, Field(min_length=10, max_length=1000, pattern=r"^[\x21-\x7e]+$")] = Field(
+        description="FCM registration token, or the Web Push endpoint URL (https)"
+    )
+    p256dh: Annotated[str, Field(min_length=80, max_length=100, pattern=_B64URL)] | None = None
+    auth: Annotated[str, Field(min_length=16, max_length=32, pattern=_B64URL)] | None = None
+
+
+class DeviceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    platform: Literal["fcm", "webpush"]
+    created_at: datetime

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+from homecare_backend.api import Latitude, Longitude, Name, text
+from homecare_shared.vocabulary import Gender, Language
+
+
+class Condition(enum.StrEnum):
+    DEMENTIA = "dementia"
+    MOBILITY = "mobility"
+    STROKE = "stroke"
+    BEDRIDDEN = "bedridden"
+    DIABETES = "diabetes"
+    HEARING = "hearing"
+    VISION = "vision"
+    OTHER = "other"
+
+
+CareGrade = Literal["1", "2", "3", "4", "5", "cognitive"]
+
+_EXAMPLE: dict[str, JsonValue] = {
+    "name": "한말순",
+    "birth_year": 1938,
+    "address": "서울 강남구 테헤란로 1",
+    "latitude": 37.5008,
+    "longitude": 127.0365,
+    "care_grade": "3",
+    "conditions": ["dementia", "mobility"],
+    "preferred_gender": "female",
+    "preferred_languages": ["ko"],
+    "notes": "오전 방문 선호",
+}
+
+
+class RecipientIn(BaseModel):
+    """A care recipient. `care_grade`: 장기요양등급 1–5, `cognitive` = 인지지원등급, null = none."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
+    name: Name
+    birth_year: int = Field(ge=1900, le=2030)
+    address: Annotated[str, text(1, 300)]
+    latitude: Latitude
+    longitude: Longitude
+    care_grade: CareGrade | None = None
+    conditions: list[Condition] = Field(default_factory=list, max_length=len(Condition))
+    preferred_gender: Gender | None = None
+    preferred_languages: list[Language] = Field(default_factory=list, max_length=len(Language))
+    notes: Annotated[str, text(0, 2000)] = ""
+
+
+class RecipientOut(RecipientIn):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    **_EXAMPLE,
+                    "id": "0192f0c4-6a1e-7c3b-9d2e-5f4a3b2c1d0e",
+                    "family_id": "0192f0c4-6a1e-7c3b-9d2e-5f4a3b2c1d0f",
+                    "created_at": "2026-11-26T09:00:00Z",
+                    "updated_at": "2026-11-26T09:00:00Z",
+                }
+            ]
+        },
+    )
+    id: uuid.UUID
+    family_id: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
