@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from homecare_backups import crypto, db, etcd_backup, etcd_restore, pg, pki, rekey
+from homecare_backups import crypto, db, etcd_backup, etcd_restore, pg, pitr, pki, rekey
 from homecare_backups.artifacts import set_of
 from homecare_backups.errors import BackupError, RefusedError
 from homecare_backups.metrics import MetricsTarget
@@ -161,6 +161,20 @@ def _add_db_commands(dbp: argparse.ArgumentParser) -> None:
     _identity(dres, required=True)
     _pg_bin(dres)
 
+    base = db_cmds.add_parser("basebackup", help="pg_basebackup for point-in-time recovery")
+    base.add_argument("--database-url-env", required=True)
+    base.add_argument("--dest", type=Path, required=True)
+    _retention_and_crypto(base)
+    _pg_bin(base)
+
+    rec = db_cmds.add_parser("pitr", help="base backup + WAL archive → data dir at a time")
+    rec.add_argument("file", type=Path, help="a pgbase-*.base.tar.gz.age backup")
+    rec.add_argument("--wal-archive", type=Path, required=True)
+    rec.add_argument("--target-time", required=True, help="ISO time with offset")
+    rec.add_argument("--pgdata", type=Path, required=True, help="NEW data directory")
+    rec.add_argument("--owner", help="chown the data dir to this user (e.g. postgres)")
+    _identity(rec, required=True)
+
     drl = db_cmds.add_parser("drill", help="backup → restore into a fresh instance → compare")
     drl.add_argument("--database-url-env", required=True)
     drl.add_argument("--dest", type=Path, required=True)
@@ -260,6 +274,26 @@ def run(args: argparse.Namespace) -> None:
             pg.PgTools(args.pg_bin),
             yes=args.yes,
             no_owner=args.no_owner,
+        )
+    elif command == ("db", "basebackup"):
+        pitr.basebackup(
+            pitr.BaseBackupOptions(
+                source=pg.url_from_env(args.database_url_env),
+                dest=args.dest,
+                policy=_policy(args),
+                recipients_file=args.age_recipients_file,
+                metrics=_metrics(args),
+                tools=pg.PgTools(args.pg_bin),
+            )
+        )
+    elif command == ("db", "pitr"):
+        pitr.pitr(
+            args.file,
+            args.wal_archive,
+            args.target_time,
+            args.pgdata,
+            args.identity_file,
+            args.owner,
         )
     elif command == ("db", "drill"):
         target = pg.parse_url(args.target_admin_url) if args.target_admin_url else None
