@@ -1,0 +1,1 @@
+"""Pulumi program of the homecare platform (see infra/README.md)."""

@@ -1,0 +1,183 @@
+"""Run the program under ``pulumi.runtime.set_mocks`` and capture every resource it declares.
+
+Used by the unit tests and by the manifest renderer (no Pulumi engine, no cluster). Secret config
+values are generated here (random, never placeholders); ``RandomPassword`` results too.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import string
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from homecare_infra import config_source
+from homecare_infra import program as stack_program
+from homecare_infra.settings import CONFIG_NAMESPACE, SECRET_KEYS
+
+PROJECT = "homecare"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+_SECRET_SIG = "4dabf18193072939515e22adb298388d"  # noqa: S105 - a marker, not a secret
+"""Pulumi's marker for a secret value in serialized resource inputs."""
+
+
+@dataclass(frozen=True)
+class CapturedResource:
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    secret_paths: frozenset[str]
+    """Top-level input keys whose value was a secret Output (e.g. ``stringData``)."""
+
+    @property
+    def is_kubernetes(self) -> bool:
+        return self.type.startswith("kubernetes:")
+
+    @property
+    def kind(self) -> str:
+        return str(self.inputs.get("kind", ""))
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return dict(self.inputs.get("metadata", {}))
+
+
+def unwrap_secrets(value: Any) -> Any:
+    """Replace Pulumi's secret envelopes with their plain values; whole numbers become ints
+    again (the mock transport carries every number as a float)."""
+    if isinstance(value, dict):
+        if value.get(_SECRET_SIG) is not None and "value" in value:
+            return unwrap_secrets(value["value"])
+        return {k: unwrap_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap_secrets(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _contains_secret(value: Any) -> bool:
+    if isinstance(value, dict):
+        if value.get(_SECRET_SIG) is not None:
+            return True
+        return any(_contains_secret(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_contains_secret(v) for v in value)
+    return False
+
+
+def random_secret(length: int = 48) -> str:
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+class CapturingMocks(pulumi.runtime.Mocks):
+    """Echo inputs as outputs; generate ``RandomPassword`` results; remember everything."""
+
+    def __init__(self) -> None:
+        self.resources: list[CapturedResource] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        inputs = dict(args.inputs)
+        secret_paths = frozenset(k for k, v in inputs.items() if _contains_secret(v))
+        self.resources.append(
+            CapturedResource(args.typ, args.name, unwrap_secrets(inputs), secret_paths)
+        )
+        outputs = dict(inputs)
+        if args.typ == "random:index/randomPassword:RandomPassword":
+            outputs["result"] = random_secret(int(inputs.get("length", 32)))
+        return f"{args.name}-id", outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
+        return {}, None
+
+
+def stack_config(stack: str) -> dict[str, Any]:
+    """The ``config:`` block of Pulumi.<stack>.yaml (keys without the ``homecare:`` prefix)."""
+    path = REPO_ROOT / f"Pulumi.{stack}.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    prefix = f"{CONFIG_NAMESPACE}:"
+    return {
+        k.removeprefix(prefix): v
+        for k, v in (document.get("config") or {}).items()
+        if k.startswith(prefix)
+    }
+
+
+def generated_secrets() -> dict[str, str]:
+    """A value for every secret key, as ``pulumi config set --secret`` would provide."""
+    values = {key: random_secret() for key in SECRET_KEYS}
+    values["backupAgeRecipients"] = "age1" + random_secret(58).lower()
+    values["databaseExternalUrl"] = f"postgresql://homecare:{random_secret(24)}@db.example:5432/h"
+    return values
+
+
+@dataclass
+class MockedRun:
+    """The result of one mocked program run."""
+
+    stack: str
+    secret_values: dict[str, str]
+    resources: list[CapturedResource] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def kubernetes(self) -> list[CapturedResource]:
+        return [r for r in self.resources if r.is_kubernetes]
+
+    def of_kind(self, kind: str) -> list[CapturedResource]:
+        return [r for r in self.kubernetes if r.kind == kind]
+
+    def named(self, kind: str, name: str) -> CapturedResource:
+        matches = [r for r in self.of_kind(kind) if r.metadata.get("name") == name]
+        if len(matches) != 1:
+            raise KeyError(f"expected one {kind} named {name}, found {len(matches)}")
+        return matches[0]
+
+
+def _to_config_strings(config: Mapping[str, Any]) -> dict[str, str]:
+    """Pulumi passes structured values as JSON text and scalars as strings."""
+    out: dict[str, str] = {}
+    for key, value in config.items():
+        if isinstance(value, dict | list):
+            out[f"{CONFIG_NAMESPACE}:{key}"] = json.dumps(value)
+        elif isinstance(value, bool):
+            out[f"{CONFIG_NAMESPACE}:{key}"] = str(value).lower()
+        else:
+            out[f"{CONFIG_NAMESPACE}:{key}"] = str(value)
+    return out
+
+
+def run_mocked(
+    stack: str,
+    config: Mapping[str, Any] | None = None,
+    secret_values: Mapping[str, str] | None = None,
+    program: Callable[[], dict[str, Any]] | None = None,
+) -> MockedRun:
+    """Run the program for ``stack`` (config from Pulumi.<stack>.yaml unless given)."""
+    plain = dict(stack_config(stack) if config is None else config)
+    secret = dict(generated_secrets() if secret_values is None else secret_values)
+    mocks = CapturingMocks()
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False)
+    all_config = _to_config_strings({**plain, **secret})
+    pulumi.runtime.set_all_config(all_config, [f"{CONFIG_NAMESPACE}:{k}" for k in secret])
+    run = MockedRun(stack=stack, secret_values=secret)
+
+    def build() -> None:
+        if program is not None:
+            run.outputs = program()
+            return
+        settings, values = config_source.load()
+        run.outputs = stack_program.build(settings, values)
+
+    _sync_await(run_pulumi_func(build))
+    run.resources = list(mocks.resources)
+    return run

@@ -1,0 +1,205 @@
+"""The whole stack: namespaces, secrets, database, workloads, edge, policies and backups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from homecare_infra import config_source
+from homecare_infra.components.app_secrets import (
+    AGE_SECRET,
+    APP_SECRET,
+    AppSecrets,
+    age_recipients_secret,
+)
+from homecare_infra.components.app_service import AppService, AppSpec, SecretEnv
+from homecare_infra.components.database import CREDENTIALS_SECRET, POSTGRES_PORT, Database
+from homecare_infra.components.etcd_backup import EtcdBackup
+from homecare_infra.components.ingress import Ingress
+from homecare_infra.components.namespace import AppNamespace
+from homecare_infra.components.network import NetworkPolicies, Ports, app_rules
+from homecare_infra.components.postgres_backup import PostgresBackup
+from homecare_infra.podspec import container_security_context
+from homecare_infra.secrets import SecretValues
+from homecare_infra.settings import Settings
+
+PORTS = Ports(
+    backend=8000, matching=8001, frontend=8080, worker_metrics=8002, postgres=POSTGRES_PORT
+)
+SECRET_ENV = {
+    "jwt-secret": "HOMECARE_JWT_SECRET",
+    "toss-secret-key": "HOMECARE_TOSS_SECRET_KEY",
+    "vapid-private-key": "HOMECARE_VAPID_PRIVATE_KEY",
+    "fcm-credentials": "HOMECARE_FCM_CREDENTIALS",
+}
+
+
+def _uvicorn(app: str, port: int, *extra: str) -> list[str]:
+    """Listen on every pod interface (the pod IP); NetworkPolicies decide who may connect."""
+    everywhere = "0.0.0.0"  # noqa: S104 - inside the pod network namespace
+    return ["uvicorn", app, "--host", everywhere, "--port", str(port), "--no-server-header", *extra]
+
+
+def _database_env() -> SecretEnv:
+    return SecretEnv("HOMECARE_DATABASE_URL", CREDENTIALS_SECRET, "sqlalchemy-url")
+
+
+def _migrate_init_container(settings: Settings, image: str) -> dict[str, Any]:
+    """Alembic ``upgrade head`` before the new backend version serves any traffic."""
+    return {
+        "name": "migrate",
+        "image": image,
+        "command": ["python", "-m", "homecare_backend.migrate", "upgrade"],
+        "envFrom": [{"configMapRef": {"name": "backend-config"}}],
+        "env": [
+            {
+                "name": "HOMECARE_DATABASE_URL",
+                "valueFrom": {
+                    "secretKeyRef": {"name": CREDENTIALS_SECRET, "key": "sqlalchemy-url"}
+                },
+            }
+        ],
+        "resources": {
+            "requests": {"cpu": "50m", "memory": "128Mi"},
+            "limits": {"cpu": "500m", "memory": "256Mi"},
+        },
+        "securityContext": container_security_context(),
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],  # noqa: S108 - container path
+    }
+
+
+def app_specs(settings: Settings, namespace: str, secret_keys: list[str]) -> list[AppSpec]:
+    svc = settings.services
+    common = {"HOMECARE_ENV": settings.env, "HOMECARE_LOG_LEVEL": settings.log_level.upper()}
+    matching_url = f"http://matching.{namespace}.svc.cluster.local:{PORTS.matching}"
+    backend_url = f"http://backend.{namespace}.svc.cluster.local:{PORTS.backend}"
+    app_secrets = [SecretEnv(SECRET_ENV[key], APP_SECRET, key) for key in secret_keys]
+    backend_image = settings.image("backend")
+    backend_config = {**common, "HOMECARE_MATCHING_URL": matching_url}
+    scheme = "https" if settings.tls.mode != "none" else "http"
+    return [
+        AppSpec(
+            name="backend",
+            component="api",
+            image=backend_image,
+            scale=svc.backend,
+            port=PORTS.backend,
+            command=_uvicorn("homecare_backend.main:app", PORTS.backend, "--proxy-headers"),
+            config=backend_config,
+            secret_env=[_database_env(), *app_secrets],
+            init_containers=[_migrate_init_container(settings, backend_image)],
+        ),
+        AppSpec(
+            name="worker",
+            component="worker",
+            image=backend_image,
+            scale=svc.worker,
+            port=PORTS.worker_metrics,
+            command=["python", "-m", "homecare_backend.worker"],
+            config={**backend_config, "HOMECARE_WORKER_HTTP_PORT": str(PORTS.worker_metrics)},
+            secret_env=[_database_env(), *app_secrets],
+            autoscale=False,
+        ),
+        AppSpec(
+            name="matching",
+            component="matching",
+            image=settings.image("matching"),
+            scale=svc.matching,
+            port=PORTS.matching,
+            command=_uvicorn("homecare_matching.main:app", PORTS.matching),
+            config={**common, "HOMECARE_BACKEND_URL": backend_url},
+            secret_env=[_database_env()],
+        ),
+        AppSpec(
+            name="frontend",
+            component="web",
+            image=settings.image("frontend"),
+            scale=svc.frontend,
+            port=PORTS.frontend,
+            command=["python3", "/opt/homecare/static_server.py"],
+            config={
+                "HOMECARE_ENV": settings.env,
+                "HOMECARE_STATIC_PORT": str(PORTS.frontend),
+                "HOMECARE_API_URL": f"{scheme}://{settings.ingress.api_host}",
+            },
+        ),
+    ]
+
+
+def build(settings: Settings, secrets: SecretValues) -> dict[str, Any]:
+    """Declare every resource of the stack; returns the stack outputs (never a secret)."""
+    namespace = settings.namespace
+    app_ns = AppNamespace(
+        namespace,
+        level="restricted",
+        quota=settings.quota,
+        labels={"app.kubernetes.io/part-of": "homecare", "homecare.io/env": settings.env},
+    )
+    after_ns = pulumi.ResourceOptions(depends_on=[app_ns])
+    app_secrets = AppSecrets(settings, namespace, secrets, opts=after_ns)
+    database = Database(settings, namespace, secrets.database_external_url, opts=after_ns)
+    after_data = pulumi.ResourceOptions(depends_on=[app_ns, app_secrets, database])
+    workloads = {
+        spec.name: AppService(spec, settings, namespace, opts=after_data)
+        for spec in app_specs(settings, namespace, app_secrets.keys)
+    }
+    ingress = Ingress(
+        settings,
+        namespace,
+        {"frontend": PORTS.frontend, "backend": PORTS.backend},
+        opts=pulumi.ResourceOptions(depends_on=[workloads["frontend"], workloads["backend"]]),
+    )
+    NetworkPolicies("app-network", settings, namespace, app_rules(settings, PORTS), opts=after_ns)
+    backup_namespace = _backups(settings, secrets, namespace, after_data)
+    return {
+        "env": settings.env,
+        "namespaces": sorted(filter(None, [namespace, backup_namespace])),
+        "urls": ingress.urls,
+        "imageTags": {name: settings.image(name) for name in ("backend", "matching", "frontend")}
+        | {"backups": settings.backups_image},
+        "databaseHost": database.host if settings.database.mode == "statefulset" else "external",
+    }
+
+
+def _backups(
+    settings: Settings, secrets: SecretValues, app_namespace: str, opts: pulumi.ResourceOptions
+) -> str | None:
+    recipients = secrets.backup_age_recipients
+    backup_namespace: str | None = None
+    if settings.backups.postgres.enabled and recipients is not None:
+        age = age_recipients_secret(settings, app_namespace, recipients, opts=opts)
+        PostgresBackup(
+            settings,
+            app_namespace,
+            AGE_SECRET,
+            opts=pulumi.ResourceOptions(depends_on=[age, *opts.depends_on]),  # type: ignore[misc]
+        )
+    if settings.backups.etcd.enabled and recipients is not None:
+        backup_namespace = settings.backups.namespace
+        backup_ns = AppNamespace(
+            backup_namespace,
+            level="privileged",
+            quota=None,
+            labels={"app.kubernetes.io/part-of": "homecare", "homecare.io/env": settings.env},
+            annotations={
+                "homecare.io/pod-security-exception": "etcd snapshots need hostNetwork and "
+                "read-only hostPath access to the kubeadm PKI on the control-plane node"
+            },
+        )
+        after = pulumi.ResourceOptions(depends_on=[backup_ns])
+        age = age_recipients_secret(settings, backup_namespace, recipients, opts=after)
+        EtcdBackup(
+            settings,
+            backup_namespace,
+            AGE_SECRET,
+            opts=pulumi.ResourceOptions(depends_on=[backup_ns, age]),
+        )
+    return backup_namespace
+
+
+def main() -> None:
+    """Entry point of ``pulumi up`` (infra/__main__.py)."""
+    settings, secrets = config_source.load()
+    for key, value in build(settings, secrets).items():
+        pulumi.export(key, value)

@@ -1,0 +1,84 @@
+"""The settings object: every stack file is valid; every error names the config key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from homecare_infra.mocks import generated_secrets, run_mocked, stack_config
+from homecare_infra.render import STACKS
+from homecare_infra.settings import SettingsError, parse_settings
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_stack_file_is_valid(stack: str) -> None:
+    settings = parse_settings(stack_config(stack))
+    assert settings.env == stack
+
+
+def _with(stack: str, path: str, value: Any) -> dict[str, Any]:
+    config = stack_config(stack)
+    node = config
+    *parents, leaf = path.split(".")
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[leaf] = value
+    return config
+
+
+@pytest.mark.parametrize(
+    ("stack", "path", "value", "key"),
+    [
+        ("dev", "services.backend.replicas", 0, "homecare:services.backend.replicas"),
+        ("dev", "services.matching.cpuLimit", "lots", "homecare:services.matching.cpuLimit"),
+        ("dev", "database.mode", "sqlite", "homecare:database.mode"),
+        ("dev", "backups.etcd.schedule", "hourly", "homecare:backups.etcd.schedule"),
+        ("dev", "ingress.appHost", "Not A Host", "homecare:ingress.appHost"),
+        ("dev", "services.backend.replica", 2, "homecare:services.backend.replica"),
+        ("prod", "services.frontend.replicas", 1, "services.frontend.replicas"),
+        ("dev", "services.worker.maxReplicas", 0, "homecare:services.worker.maxReplicas"),
+    ],
+)
+def test_bad_values_name_their_key(stack: str, path: str, value: Any, key: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        parse_settings(_with(stack, path, value))
+    assert key in str(caught.value)
+    assert "pulumi config" in str(caught.value) or "remove it" in str(caught.value)
+
+
+def test_missing_required_key_says_how_to_set_it() -> None:
+    config = stack_config("dev")
+    del config["ingress"]
+    with pytest.raises(SettingsError, match=r"homecare:ingress: required; set it with"):
+        parse_settings(config)
+
+
+def test_latest_tag_is_refused() -> None:
+    with pytest.raises(SettingsError, match="imageTag"):
+        parse_settings(_with("dev", "imageTag", "latest"))
+
+
+def test_missing_feature_secret_names_the_secret_key() -> None:
+    secrets = generated_secrets()
+    del secrets["tossSecretKey"]
+    with pytest.raises(SettingsError, match=r"homecare:tossSecretKey: required.*--secret"):
+        run_mocked("prod", secret_values=secrets)
+
+
+def test_backups_need_age_recipients() -> None:
+    secrets = generated_secrets()
+    del secrets["backupAgeRecipients"]
+    with pytest.raises(SettingsError, match=r"homecare:backupAgeRecipients"):
+        run_mocked("dev", secret_values=secrets)
+
+
+def test_jwt_secret_is_generated_when_unset() -> None:
+    secrets = generated_secrets()
+    del secrets["jwtSecret"]
+    run = run_mocked("dev", secret_values=secrets)
+    generated = [r for r in run.resources if r.name == "jwt-secret"]
+    assert len(generated) == 1
+    assert generated[0].type == "random:index/randomPassword:RandomPassword"
+    app = run.named("Secret", "homecare-app-secrets")
+    assert len(app.inputs["stringData"]["jwt-secret"]) == 64

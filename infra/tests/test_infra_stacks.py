@@ -1,0 +1,233 @@
+"""Every stack: probes, limits, restricted security, namespaces, secrets hygiene, HA in prod."""
+
+from __future__ import annotations
+
+import json
+
+from k8s_checks import containers, namespace_labels, pod_spec, restricted_violations, workloads
+
+from homecare_infra.mocks import MockedRun, stack_config
+
+STATELESS = ("backend", "matching", "frontend")
+
+
+def _app_namespace(run: MockedRun) -> str:
+    return str(stack_config(run.stack)["namespace"])
+
+
+def test_every_container_has_requests_and_limits(run: MockedRun) -> None:
+    for workload in workloads(run):
+        for c in containers(workload):
+            res = c.get("resources", {})
+            for bound in ("requests", "limits"):
+                assert set(res.get(bound, {})) >= {"cpu", "memory"}, (workload.name, c["name"])
+
+
+def test_long_running_containers_have_all_three_probes(run: MockedRun) -> None:
+    for workload in workloads(run):
+        if workload.kind == "CronJob":
+            continue
+        for c in pod_spec(workload)["containers"]:
+            for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+                assert probe in c, f"{workload.name}/{c['name']} lacks {probe}"
+
+
+def test_http_services_probe_healthz_and_readyz(run: MockedRun) -> None:
+    for name in ("backend", "matching", "frontend", "worker"):
+        c = pod_spec(run.named("Deployment", name))["containers"][0]
+        assert c["livenessProbe"]["httpGet"]["path"] == "/healthz"
+        assert c["startupProbe"]["httpGet"]["path"] == "/healthz"
+        assert c["readinessProbe"]["httpGet"]["path"] == "/readyz"
+
+
+def test_graceful_rollouts(run: MockedRun) -> None:
+    for d in run.of_kind("Deployment"):
+        pod = pod_spec(d)
+        c = pod["containers"][0]
+        sleep = c["lifecycle"]["preStop"]["sleep"]["seconds"]
+        assert 0 < sleep < pod["terminationGracePeriodSeconds"]
+        assert d.inputs["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+
+
+def test_app_namespace_workloads_are_pss_restricted(run: MockedRun) -> None:
+    app_ns = _app_namespace(run)
+    in_app = [w for w in workloads(run) if w.metadata["namespace"] == app_ns]
+    assert {w.metadata["name"] for w in in_app} >= {"backend", "worker", "matching", "frontend"}
+    problems = [p for w in in_app for p in restricted_violations(w)]
+    assert problems == []
+
+
+def test_restricted_checker_catches_violations(prod: MockedRun) -> None:
+    etcd = prod.named("CronJob", "etcd-backup")
+    problems = restricted_violations(etcd)
+    assert any("hostNetwork" in p for p in problems)
+    assert any("runAsNonRoot" in p for p in problems)
+
+
+def test_no_service_account_tokens(run: MockedRun) -> None:
+    for sa in run.of_kind("ServiceAccount"):
+        assert sa.inputs["automountServiceAccountToken"] is False
+    for workload in workloads(run):
+        assert pod_spec(workload)["automountServiceAccountToken"] is False
+
+
+def test_every_namespace_has_pss_labels_and_default_deny(run: MockedRun) -> None:
+    namespaces = [ns.metadata["name"] for ns in run.of_kind("Namespace")]
+    assert sorted(namespaces) == sorted(run.outputs["namespaces"])
+    for ns in namespaces:
+        labels = namespace_labels(run, ns)
+        assert labels["pod-security.kubernetes.io/enforce"] in ("restricted", "privileged")
+        assert labels["pod-security.kubernetes.io/warn"] == "restricted"
+        assert labels["pod-security.kubernetes.io/audit"] == "restricted"
+        deny = [
+            p
+            for p in run.of_kind("NetworkPolicy")
+            if p.metadata["namespace"] == ns
+            and p.inputs["spec"]["podSelector"] == {}
+            and sorted(p.inputs["spec"]["policyTypes"]) == ["Egress", "Ingress"]
+            and not p.inputs["spec"].get("ingress")
+            and not p.inputs["spec"].get("egress")
+        ]
+        assert len(deny) == 1, ns
+    app_labels = namespace_labels(run, _app_namespace(run))
+    assert app_labels["pod-security.kubernetes.io/enforce"] == "restricted"
+
+
+def test_every_app_pod_has_an_allow_policy(run: MockedRun) -> None:
+    app_ns = _app_namespace(run)
+    selected = {
+        p.inputs["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
+        for p in run.of_kind("NetworkPolicy")
+        if p.metadata["namespace"] == app_ns and p.inputs["spec"]["podSelector"]
+    }
+    pods = {w.metadata["name"] for w in workloads(run) if w.metadata["namespace"] == app_ns}
+    assert pods <= selected
+
+
+def _secret_values(run: MockedRun) -> set[str]:
+    values = set(run.secret_values.values())
+    for secret in run.of_kind("Secret"):
+        values |= {v for v in secret.inputs.get("stringData", {}).values() if len(v) >= 16}
+    return values
+
+
+def test_secret_values_appear_only_in_secrets(run: MockedRun) -> None:
+    secrets = _secret_values(run)
+    assert len(secrets) >= 5
+    for resource in run.resources:
+        if resource.kind == "Secret" or resource.type.startswith("random:"):
+            continue
+        text = json.dumps(resource.inputs)
+        leaked = [s for s in secrets if s in text]
+        assert leaked == [], f"{resource.type} {resource.name} contains a secret value"
+        assert resource.secret_paths == frozenset(), resource.name
+    outputs = json.dumps(run.outputs)
+    assert not [s for s in secrets if s in outputs]
+
+
+def test_env_has_no_secret_literals(run: MockedRun) -> None:
+    for workload in workloads(run):
+        for c in containers(workload):
+            for env in c.get("env", []):
+                if any(w in env["name"] for w in ("SECRET", "KEY", "PASSWORD", "URL", "CRED")):
+                    assert "valueFrom" in env, (workload.name, env["name"])
+
+
+def test_secret_references_resolve(run: MockedRun) -> None:
+    secrets = {
+        (s.metadata["namespace"], s.metadata["name"]): set(s.inputs["stringData"])
+        for s in run.of_kind("Secret")
+    }
+    config_maps = {(c.metadata["namespace"], c.metadata["name"]) for c in run.of_kind("ConfigMap")}
+    for workload in workloads(run):
+        ns = workload.metadata["namespace"]
+        for c in containers(workload):
+            for env in c.get("env", []):
+                ref = env.get("valueFrom", {}).get("secretKeyRef")
+                if ref:
+                    assert ref["key"] in secrets[(ns, ref["name"])], (workload.name, ref)
+            for source in c.get("envFrom", []):
+                assert (ns, source["configMapRef"]["name"]) in config_maps
+        for volume in pod_spec(workload).get("volumes", []):
+            if "secret" in volume:
+                assert (ns, volume["secret"]["secretName"]) in secrets
+
+
+def test_services_select_existing_pods(run: MockedRun) -> None:
+    templates = [
+        (w.metadata["namespace"], w.inputs["spec"]["template"]["metadata"]["labels"])
+        for w in workloads(run)
+        if w.kind != "CronJob"
+    ]
+    for svc in run.of_kind("Service"):
+        selector = svc.inputs["spec"]["selector"]
+        assert any(
+            ns == svc.metadata["namespace"] and selector.items() <= labels.items()
+            for ns, labels in templates
+        ), svc.metadata["name"]
+
+
+def test_placement_uses_role_labels_not_hostnames(run: MockedRun) -> None:
+    for workload in workloads(run):
+        pod = pod_spec(workload)
+        text = json.dumps({k: pod.get(k) for k in ("nodeSelector", "affinity")})
+        assert "homecare.io/role" in text, workload.name
+        assert "kubernetes.io/hostname" not in text
+
+
+def test_migrations_run_before_the_backend_serves(run: MockedRun) -> None:
+    pod = pod_spec(run.named("Deployment", "backend"))
+    (init,) = pod["initContainers"]
+    assert init["command"] == ["python", "-m", "homecare_backend.migrate", "upgrade"]
+    assert init["image"] == pod["containers"][0]["image"]
+
+
+def test_worker_is_its_own_deployment(run: MockedRun) -> None:
+    worker = pod_spec(run.named("Deployment", "worker"))["containers"][0]
+    assert worker["command"] == ["python", "-m", "homecare_backend.worker"]
+
+
+def test_ingress_never_waits_for_a_load_balancer(run: MockedRun) -> None:
+    (ingress,) = run.of_kind("Ingress")
+    assert ingress.metadata["annotations"]["pulumi.com/skipAwait"] == "true"
+    assert ingress.inputs["spec"]["ingressClassName"] == "nginx"
+
+
+def test_tls_follows_the_stack(run: MockedRun) -> None:
+    (ingress,) = run.of_kind("Ingress")
+    annotations = ingress.metadata["annotations"]
+    tls = ingress.inputs["spec"].get("tls")
+    if run.stack == "dev":
+        assert tls is None
+        assert run.outputs["urls"]["frontend"].startswith("http://")
+    elif run.stack == "staging":
+        assert annotations["cert-manager.io/cluster-issuer"] == "homecare-ca"
+        assert tls[0]["secretName"] == "homecare-staging-tls"
+    else:
+        assert "cert-manager.io/cluster-issuer" not in annotations
+        assert tls[0]["secretName"] == "homecare-tls"
+        assert run.outputs["urls"]["backend"] == "https://api.homecare.example"
+
+
+def test_prod_is_highly_available(prod: MockedRun) -> None:
+    for name in STATELESS:
+        deployment = prod.named("Deployment", name)
+        assert deployment.inputs["spec"]["replicas"] >= 2
+        assert pod_spec(deployment)["topologySpreadConstraints"][0]["maxSkew"] == 1
+        assert prod.named("PodDisruptionBudget", name).inputs["spec"]["minAvailable"] == 1
+        assert prod.named("HorizontalPodAutoscaler", name).inputs["spec"]["minReplicas"] >= 2
+
+
+def test_dev_is_small(dev: MockedRun) -> None:
+    for name in STATELESS:
+        deployment = dev.named("Deployment", name)
+        assert deployment.inputs["spec"]["replicas"] == 1
+        pdb = dev.named("PodDisruptionBudget", name).inputs["spec"]
+        assert pdb == {**pdb, "maxUnavailable": 1}, "a 1-replica PDB must not block drains"
+
+
+def test_outputs(run: MockedRun) -> None:
+    tags = run.outputs["imageTags"]
+    assert set(tags) == {"backend", "matching", "frontend", "backups"}
+    assert all(t.startswith("localhost/homecare/") for t in tags.values())
+    assert set(run.outputs["urls"]) >= {"frontend", "backend"}

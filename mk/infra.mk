@@ -1,0 +1,47 @@
+# Pulumi program (infra/): unit tests with mocks, rendered manifests, schema + policy checks,
+# golden files, and the offline container images (see infra/README.md).
+.PHONY: manifests infra-golden test-infra infra-unit infra-validate infra-checkov images lint-infra
+
+INFRA_STACKS := dev staging prod
+MANIFEST_DIR := build/manifests
+K8S_SCHEMA_VERSION := 1.34.0
+# Optional: render with another image tag than the stacks' imageTag (e.g. the git SHA).
+MANIFEST_IMAGE_TAG ?=
+
+manifests: $(VENV_STAMP) ## render build/manifests/<stack>/*.yaml (dev, staging, prod) from the mocked program
+	@for stack in $(INFRA_STACKS); do \
+	  $(PY) -m homecare_infra.render --stack $$stack --out $(MANIFEST_DIR)/$$stack \
+	    $(if $(MANIFEST_IMAGE_TAG),--image-tag $(MANIFEST_IMAGE_TAG)); \
+	done
+
+infra-golden: $(VENV_STAMP) ## re-write infra/tests/golden/<stack>.yaml (review the diff, then commit)
+	@for stack in $(INFRA_STACKS); do \
+	  $(PY) -m homecare_infra.render --stack $$stack --golden infra/tests/golden/$$stack.yaml; \
+	done
+
+infra-unit: $(VENV_STAMP)
+	$(PY) -m pytest -p no:cacheprovider infra/tests
+
+infra-validate: manifests
+	@echo "==> kubernetes-validate --strict (Kubernetes $(K8S_SCHEMA_VERSION))"
+	@$(VENV)/bin/kubernetes-validate -k $(K8S_SCHEMA_VERSION) --strict --quiet \
+	  $(foreach s,$(INFRA_STACKS),$(MANIFEST_DIR)/$(s)/*.yaml)
+	@echo "==> all manifests valid"
+
+infra-checkov: manifests
+	@ck=$$(scripts/tool-venv.sh checkov requirements/checkov.txt); \
+	  echo "==> checkov --framework kubernetes $(MANIFEST_DIR)"; \
+	  "$$ck/bin/checkov" --framework kubernetes -d $(MANIFEST_DIR) --compact --quiet \
+	    --skip-download --output cli
+
+test-infra: infra-unit infra-validate infra-checkov ## Pulumi unit tests, golden diff, kubernetes-validate, checkov
+
+images: $(VENV_STAMP) ## build homecare/{backend,matching,frontend,backups} offline with podman; run each and check its health
+	@images/build-images.sh $(if $(IMAGE_TAG),$(IMAGE_TAG))
+
+lint-infra: $(VENV_STAMP)
+	$(VENV)/bin/ruff check infra
+	$(VENV)/bin/ruff format --check infra
+	$(VENV)/bin/mypy --config-file pyproject.toml infra/homecare_infra
+
+LINT_TARGETS += lint-infra
