@@ -10,6 +10,9 @@ from homecare_shared.settings import ServiceSettings
 class Settings(ServiceSettings):
     # The backend owns the schema; matching reads it over a read-only connection.
     backend_url: str = "http://127.0.0.1:8000"
+    # Full resync of the candidate index (safety net behind LISTEN/NOTIFY), and reconnect delay.
+    index_resync_seconds: float = 300.0
+    index_retry_seconds: float = 1.0
 
 
 @lru_cache

@@ -39,15 +39,15 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
-SKILL_BITS = {skill: 1 << i for i, skill in enumerate(Skill)}
-LANGUAGE_BITS = {language: 1 << i for i, language in enumerate(Language)}
+SKILL_BITS: dict[str, int] = {skill.value: 1 << i for i, skill in enumerate(Skill)}
+LANGUAGE_BITS: dict[str, int] = {language.value: 1 << i for i, language in enumerate(Language)}
 GENDER_CODES = {gender: i for i, gender in enumerate(Gender)}
 STALE_GRID_ROWS = 512
 AVAILABILITY_WORDS = -(-CELLS_PER_WEEK // 64)
 _WORD = (1 << 64) - 1
 
 
-def _bits(values: Iterable[Skill] | Iterable[Language], table: dict[str, int]) -> int:
+def _bits(values: Iterable[str], table: dict[str, int]) -> int:
     mask = 0
     for value in values:
         mask |= table[value]

@@ -180,7 +180,7 @@ def requests(
             )
             windows.append(Window(begin, begin + timedelta(hours=int(rng.integers(2, 5)))))
         need = rng.choice(len(skills), int(rng.integers(0, 3)), replace=False)
-        previous = frozenset()
+        previous: frozenset[str] = frozenset()
         if previous_pool and rng.random() < 0.5:
             previous = frozenset(
                 previous_pool[int(j)] for j in rng.integers(len(previous_pool), size=2)
