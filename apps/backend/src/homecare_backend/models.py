@@ -10,6 +10,7 @@ from homecare_backend.caregivers.models import (
     VerificationStatus,
 )
 from homecare_backend.db import Base
+from homecare_backend.dispatch.models import Dispatch, DispatchOffer
 from homecare_backend.notifications.models import DeviceToken, Notification, OutboxEvent
 from homecare_backend.recipients.models import CareRecipient
 from homecare_backend.users.models import Role, User
@@ -24,6 +25,8 @@ __all__ = [
     "CaregiverProfile",
     "CaregiverWeeklySlot",
     "DeviceToken",
+    "Dispatch",
+    "DispatchOffer",
     "LoginAttempt",
     "Notification",
     "OutboxEvent",
