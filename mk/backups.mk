@@ -1,12 +1,14 @@
 # Backups and disaster recovery (backups/, docs/runbooks/): the homecare-backups CLI and its drills
 # against a real etcd 3.6 (built from Go modules, cached) and a real embedded PostgreSQL.
-BACKUPS_ETCD_BUILD := $(firstword $(wildcard e2e/tools/build-etcd.sh) backups/tools/build-etcd.sh)
+
+TEST_TARGETS += test-backups
+LINT_TARGETS += lint-backups
 
 .PHONY: test-backups lint-backups backups-tools
 
 backups-tools: ## age (Debian) and etcd/etcdctl/etcdutl 3.6 for the backup drills
 	@scripts/ensure-apt.sh age
-	@$(BACKUPS_ETCD_BUILD) >/dev/null
+	@e2e/tools/build-etcd.sh >/dev/null
 
 test-backups: $(VENV_STAMP) backups-tools ## backup/restore drills: etcd, PostgreSQL, retention, metrics, runbooks
 	$(PY) -m pytest backups/tests

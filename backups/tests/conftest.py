@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +17,17 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from drill_support import AgeKeys, make_age_keys  # noqa: E402
 
-ETCD_VERSION = os.environ.get("HOMECARE_ETCD_VERSION", "v3.6.5")
+# The one etcd builder of the repo (shared with e2e); its go.mod pins the version.
+ETCD_BUILDER = REPO / "e2e" / "tools" / "build-etcd.sh"
+ETCD_GO_MOD = REPO / "e2e" / "tools" / "etcd" / "go.mod"
+
+
+def etcd_version() -> str:
+    for line in ETCD_GO_MOD.read_text().splitlines():
+        parts = line.split()
+        if parts[:1] == ["go.etcd.io/etcd/server/v3"]:
+            return parts[1]
+    raise RuntimeError(f"no go.etcd.io/etcd/server/v3 requirement in {ETCD_GO_MOD}")
 
 
 @dataclass(frozen=True)
@@ -50,21 +59,14 @@ def age_keys(tmp_path_factory: pytest.TempPathFactory) -> AgeKeys:
 @pytest.fixture(scope="session")
 def etcd_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A directory with etcd/etcdctl/etcdutl (the cached 3.6 build) — built if missing."""
-    cache = Path(
-        subprocess.run(
-            [str(REPO / "backups/tools/build-etcd.sh"), ETCD_VERSION],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-    )
+    built = subprocess.run([str(ETCD_BUILDER)], check=True, capture_output=True, text=True)
+    cache, version = Path(built.stdout.strip()), etcd_version()
     links = tmp_path_factory.mktemp("etcd-bin")
     for name in ("etcd", "etcdctl", "etcdutl"):
-        (links / name).symlink_to(cache / f"{name}-{ETCD_VERSION}")
+        (links / name).symlink_to(cache / f"{name}-{version}")
     return links
 
 
 @pytest.fixture
-def tools_on_path(etcd_bin: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def tools_on_path(etcd_bin: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", f"{etcd_bin}{os.pathsep}{os.environ['PATH']}")
-    return

@@ -12,8 +12,8 @@ from homecare_backups.errors import BackupError
 
 INSTALL_HINTS = {
     "age": "install age (Debian: apt-get install age) or put the age binary on PATH",
-    "etcdutl": "put etcdutl 3.6 on PATH (build it with backups/tools/build-etcd.sh)",
-    "etcdctl": "put etcdctl 3.6 on PATH (build it with backups/tools/build-etcd.sh)",
+    "etcdutl": "put etcdutl 3.6 on PATH (build it with e2e/tools/build-etcd.sh)",
+    "etcdctl": "put etcdctl 3.6 on PATH (build it with e2e/tools/build-etcd.sh)",
 }
 PG_HINT = "install the PostgreSQL client programs (Debian: postgresql-client) or pass --pg-bin DIR"
 
