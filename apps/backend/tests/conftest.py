@@ -84,7 +84,7 @@ def make_actor(engine: AsyncEngine) -> MakeActor:
         longitude: float = 127.0,
     ) -> Actor:
         user_id = new_id()
-        email = f"{role.value}-{user_id.hex[:10]}@test.homecare.kr"
+        email = f"{role.value}-{user_id.hex[-12:]}@test.homecare.kr"
         async with engine.begin() as conn:
             await conn.execute(
                 insert(User).values(
@@ -115,9 +115,7 @@ def make_actor(engine: AsyncEngine) -> MakeActor:
                         agency_id=agency_id,
                     )
                 )
-        token = issue_access_token(
-            settings.jwt_secret.get_secret_value(), user_id, role, 0, 900
-        )
+        token = issue_access_token(settings.jwt_secret.get_secret_value(), user_id, role, 0, 900)
         return Actor(user_id, role, token, email, caregiver_id)
 
     return make
@@ -165,7 +163,12 @@ async def start_live_server(settings: Settings) -> LiveServer:
     app = create_app(settings)
     port = free_port()
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", timeout_graceful_shutdown=2
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        timeout_graceful_shutdown=2,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
@@ -199,3 +202,27 @@ async def live_servers() -> AsyncIterator[Callable[[Settings], Awaitable[LiveSer
     yield start
     for server in started:
         await server.stop()
+
+
+@pytest.fixture
+async def serve_asgi() -> AsyncIterator[Callable[[Any], Awaitable[str]]]:
+    """Serve any ASGI app (e.g. a push-service contract server) on a real port; returns its URL."""
+    servers: list[tuple[uvicorn.Server, asyncio.Task[None]]] = []
+
+    async def serve(app: Any) -> str:
+        port = free_port()
+        server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+        )
+        task = asyncio.create_task(server.serve())
+        servers.append((server, task))
+        for _ in range(200):
+            if server.started:
+                break
+            await asyncio.sleep(0.05)
+        return f"http://127.0.0.1:{port}"
+
+    yield serve
+    for server, task in servers:
+        server.should_exit = True
+        await asyncio.wait_for(task, 15)

@@ -144,7 +144,15 @@ async def change_status(
     session: AsyncSession, user: User, booking_id: uuid.UUID, target: BookingStatus
 ) -> Booking:
     booking = await get_visible(session, user, booking_id, lock=True)
-    if (booking.status, target) not in TRANSITIONS[user.role]:
+    move = (booking.status, target)
+    if move not in TRANSITIONS[user.role]:
+        if any(move in allowed for allowed in TRANSITIONS.values()):
+            raise ProblemError(
+                403,
+                "not_your_move",
+                "Another party makes this change",
+                f"As {user.role.value} you cannot move a booking to {target.value}.",
+            )
         raise ProblemError(
             409,
             "invalid_transition",

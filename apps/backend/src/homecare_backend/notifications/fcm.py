@@ -8,6 +8,7 @@ shortly before expiry). Send: `POST {base}/v1/projects/{project}/messages:send`.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import dataclass
@@ -80,10 +81,15 @@ class FcmClient:
         self.retry = retry or RetryPolicy()
         self._token: str | None = None
         self._token_expires = 0.0
+        self._token_lock = asyncio.Lock()
 
     async def _access_token(self, force: bool = False) -> str:
-        if not force and self._token and time.time() < self._token_expires - 60:
-            return self._token
+        async with self._token_lock:  # concurrent sends share one grant
+            if not force and self._token and time.time() < self._token_expires - 60:
+                return self._token
+            return await self._grant()
+
+    async def _grant(self) -> str:
         now = int(time.time())
         assertion = jwt.encode(
             {

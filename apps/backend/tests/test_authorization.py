@@ -1,0 +1,200 @@
+"""Object-level authorization: every object route, called by someone it does not belong to,
+answers 403 or 404 — and the same call by the owner succeeds (so the sweep cannot pass vacuously).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from homecare_backend.users.models import Role
+
+MakeActor = Callable[..., Awaitable[Any]]
+
+
+@dataclass
+class World:
+    actors: dict[str, Any]
+    ids: dict[str, Any]
+
+
+async def build_world(
+    client: httpx.AsyncClient,
+    make_actor: MakeActor,
+    make_agency: Callable[[], Awaitable[uuid.UUID]],
+    recipient_body: dict[str, Any],
+) -> World:
+    agency_a, agency_b = await make_agency(), await make_agency()
+    actors = {
+        "family_a": await make_actor(Role.FAMILY),
+        "family_b": await make_actor(Role.FAMILY),
+        "caregiver_a": await make_actor(Role.CAREGIVER, agency_id=agency_a),
+        "caregiver_b": await make_actor(Role.CAREGIVER, agency_id=agency_b),
+        "agency_admin_b": await make_actor(Role.AGENCY_ADMIN, agency_id=agency_b),
+        "admin": await make_actor(Role.PLATFORM_ADMIN),
+    }
+    fa, ca = actors["family_a"], actors["caregiver_a"]
+    recipient = await client.post("/v1/recipients", json=recipient_body, headers=fa.headers)
+    assert recipient.status_code == 201, recipient.text
+    start = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0)
+    booking = await client.post(
+        "/v1/bookings",
+        json={
+            "recipient_id": recipient.json()["id"],
+            "caregiver_id": str(ca.caregiver_id),
+            "start_at": start.isoformat(),
+            "duration_minutes": 120,
+        },
+        headers=fa.headers,
+    )
+    assert booking.status_code == 201, booking.text
+    device = await client.post(
+        "/v1/devices",
+        json={"platform": "fcm", "token": "fcm-token-of-family-a"},
+        headers=fa.headers,
+    )
+    assert device.status_code == 201
+    await client.post(
+        f"/v1/caregivers/{ca.caregiver_id}/days-off", json={"day": "2027-01-01"}, headers=ca.headers
+    )
+    return World(
+        actors,
+        {
+            "recipient": recipient.json()["id"],
+            "booking": booking.json()["id"],
+            "caregiver": ca.caregiver_id,
+            "device": device.json()["id"],
+            "agency_b": agency_b,
+        },
+    )
+
+
+CAREGIVER_PUT = {
+    "licence_number": "2026-000001",
+    "gender": "female",
+    "skills": ["dementia"],
+    "languages": ["ko"],
+    "latitude": 37.5,
+    "longitude": 127.0,
+    "service_radius_km": 10,
+    "hourly_rate_krw": 16000,
+}
+
+# (route, method, path, body, owner, intruders)
+ROUTES: list[tuple[str, str, str, Any, str, list[str]]] = [
+    ("get recipient", "GET", "/v1/recipients/{recipient}", None, "family_a",
+     ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b"]),
+    ("replace recipient", "PUT", "/v1/recipients/{recipient}", "RECIPIENT", "family_a",
+     ["family_b", "caregiver_a", "agency_admin_b", "admin"]),
+    ("get booking", "GET", "/v1/bookings/{booking}", None, "family_a",
+     ["family_b", "caregiver_b", "agency_admin_b"]),
+    ("change booking status", "POST", "/v1/bookings/{booking}/status", {"status": "confirmed"},
+     "caregiver_a", ["family_b", "caregiver_b", "agency_admin_b", "family_a"]),
+    ("get caregiver", "GET", "/v1/caregivers/{caregiver}", None, "caregiver_a",
+     ["caregiver_b", "agency_admin_b"]),
+    ("replace caregiver", "PUT", "/v1/caregivers/{caregiver}", CAREGIVER_PUT, "caregiver_a",
+     ["caregiver_b", "family_a", "agency_admin_b", "admin"]),
+    ("get availability", "GET", "/v1/caregivers/{caregiver}/availability", None, "caregiver_a",
+     ["caregiver_b", "agency_admin_b"]),
+    ("replace availability", "PUT", "/v1/caregivers/{caregiver}/availability",
+     {"weekly_slots": [{"weekday": 0, "start": "09:00", "end": "12:00"}]}, "caregiver_a",
+     ["caregiver_b", "family_a", "agency_admin_b"]),
+    ("add day off", "POST", "/v1/caregivers/{caregiver}/days-off", {"day": "2027-02-01"},
+     "caregiver_a", ["caregiver_b", "family_a", "agency_admin_b"]),
+    ("remove day off", "DELETE", "/v1/caregivers/{caregiver}/days-off/2027-01-01", None,
+     "caregiver_a", ["caregiver_b", "family_a", "agency_admin_b"]),
+    ("set verification", "PUT", "/v1/caregivers/{caregiver}/verification",
+     {"status": "verified"}, "admin", ["caregiver_a", "caregiver_b", "family_a", "agency_admin_b"]),
+    ("set agency", "PUT", "/v1/caregivers/{caregiver}/agency", {"agency_id": "{agency_b}"},
+     "admin", ["caregiver_a", "family_a", "agency_admin_b"]),
+    ("delete device", "DELETE", "/v1/devices/{device}", None, "family_a",
+     ["family_b", "caregiver_a", "admin"]),
+    ("delete recipient", "DELETE", "/v1/recipients/{recipient}", None, "admin",
+     ["family_b", "caregiver_a", "agency_admin_b"]),
+]  # fmt: skip
+
+
+def fill(value: Any, ids: dict[str, Any], recipient_body: dict[str, Any]) -> Any:
+    if value == "RECIPIENT":
+        return recipient_body
+    if isinstance(value, str):
+        return value.format(**ids)
+    if isinstance(value, dict):
+        return {k: fill(v, ids, recipient_body) for k, v in value.items()}
+    return value
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "owner", "intruders"),
+    [pytest.param(*r[1:], id=r[0]) for r in ROUTES],
+)
+async def test_other_users_get_403_or_404(
+    client: httpx.AsyncClient,
+    make_actor: MakeActor,
+    make_agency: Callable[[], Awaitable[uuid.UUID]],
+    recipient_body: dict[str, Any],
+    method: str,
+    path: str,
+    body: Any,
+    owner: str,
+    intruders: list[str],
+) -> None:
+    world = await build_world(client, make_actor, make_agency, recipient_body)
+    url = fill(path, world.ids, recipient_body)
+    payload = fill(body, world.ids, recipient_body)
+    for intruder in intruders:
+        actor = world.actors[intruder]
+        response = await client.request(method, url, json=payload, headers=actor.headers)
+        assert response.status_code in (403, 404), (intruder, response.status_code, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+    unauthenticated = await client.request(method, url, json=payload)
+    assert unauthenticated.status_code == 401
+    if path == "/v1/recipients/{recipient}" and method == "DELETE":
+        # The admin may read but not delete a family's recipient; the family may, once the
+        # active booking is cancelled.
+        family = world.actors["family_a"]
+        assert (await client.delete(url, headers=family.headers)).status_code == 409
+        await client.post(
+            f"/v1/bookings/{world.ids['booking']}/status",
+            json={"status": "cancelled"},
+            headers=family.headers,
+        )
+        owner_response = await client.delete(url, headers=family.headers)
+    else:
+        owner_response = await client.request(
+            method, url, json=payload, headers=world.actors[owner].headers
+        )
+    assert owner_response.status_code < 300, owner_response.text
+
+
+async def test_lists_are_scoped(
+    client: httpx.AsyncClient,
+    make_actor: MakeActor,
+    make_agency: Callable[[], Awaitable[uuid.UUID]],
+    recipient_body: dict[str, Any],
+) -> None:
+    world = await build_world(client, make_actor, make_agency, recipient_body)
+    a = world.actors
+
+    async def ids(path: str, who: str) -> set[str]:
+        response = await client.get(path, headers=a[who].headers)
+        assert response.status_code == 200, response.text
+        return {item["id"] for item in response.json()["items"]}
+
+    assert await ids("/v1/recipients", "family_a") == {world.ids["recipient"]}
+    assert await ids("/v1/recipients", "family_b") == set()
+    assert (await client.get("/v1/recipients", headers=a["caregiver_a"].headers)).status_code == 403
+    assert await ids("/v1/bookings", "family_a") == {world.ids["booking"]}
+    assert await ids("/v1/bookings", "caregiver_a") == {world.ids["booking"]}
+    assert await ids("/v1/bookings", "caregiver_b") == set()
+    assert await ids("/v1/bookings", "agency_admin_b") == set()
+    assert await ids("/v1/caregivers", "agency_admin_b") == {str(a["caregiver_b"].caregiver_id)}
+    assert await ids("/v1/caregivers", "caregiver_a") == {str(a["caregiver_a"].caregiver_id)}
+    assert len(await ids("/v1/caregivers", "admin")) == 2
+    assert len(await ids("/v1/bookings", "admin")) == 1

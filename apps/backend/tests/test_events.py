@@ -1,0 +1,156 @@
+"""Outbox → dispatcher → feed and SSE: replay with Last-Event-ID after a reconnect, and delivery
+between two app instances over PostgreSQL LISTEN/NOTIFY."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from homecare_backend.notifications.dispatcher import Dispatcher
+from homecare_backend.notifications.outbox import enqueue_many
+from homecare_backend.users.models import Role
+
+MakeActor = Callable[..., Awaitable[Any]]
+
+
+async def sse_events(
+    lines: AsyncIterator[str], count: int, wait_s: float = 10
+) -> list[dict[str, Any]]:
+    """Read `count` events (id, event, data) from an SSE line stream."""
+    events: list[dict[str, Any]] = []
+    current: dict[str, Any] = {}
+
+    async def read() -> None:
+        async for line in lines:
+            if line == "":
+                if "data" in current:
+                    events.append(dict(current))
+                    if len(events) == count:
+                        return
+                current.clear()
+            elif line.startswith(":"):
+                continue
+            else:
+                field, _, value = line.partition(": ")
+                current[field] = json.loads(value) if field == "data" else value
+
+    await asyncio.wait_for(read(), wait_s)
+    return events
+
+
+async def create_booking(
+    http: httpx.AsyncClient, family: Any, caregiver: Any, recipient_body: dict[str, Any]
+) -> str:
+    recipient = await http.post("/v1/recipients", json=recipient_body, headers=family.headers)
+    booking = await http.post(
+        "/v1/bookings",
+        json={
+            "recipient_id": recipient.json()["id"],
+            "caregiver_id": str(caregiver.caregiver_id),
+            "start_at": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
+            "duration_minutes": 120,
+        },
+        headers=family.headers,
+    )
+    assert booking.status_code == 201, booking.text
+    return str(booking.json()["id"])
+
+
+async def test_dispatcher_fills_the_feed_and_skips_system_events(
+    client: httpx.AsyncClient, make_actor: MakeActor, engine: AsyncEngine, migrated_url: str
+) -> None:
+    family = await make_actor(Role.FAMILY)
+    async with engine.begin() as conn:
+        session = AsyncSession(bind=conn)
+        await enqueue_many(
+            session,
+            [
+                (family.user_id, "booking.status_changed", {"status": "confirmed"}),
+                (None, "caregiver.changed", {"caregiver_id": "x"}),
+                (family.user_id, "big.event", {"blob": "가" * 4000}),
+            ],
+        )
+        await session.flush()
+    dispatcher = Dispatcher(engine, migrated_url)
+    assert await dispatcher.drain() == 3
+    assert await dispatcher.drain() == 0  # nothing is delivered twice
+    feed = await client.get("/v1/notifications", headers=family.headers)
+    kinds = [item["kind"] for item in feed.json()["items"]]
+    assert kinds == ["big.event", "booking.status_changed"]  # newest first, no system event
+    first = feed.json()["items"][1]["id"]
+    read = await client.post(f"/v1/notifications/{first}/read", headers=family.headers)
+    assert read.json()["read_at"] is not None
+    async with engine.connect() as conn:
+        pending = await conn.scalar(text("SELECT count(*) FROM outbox WHERE dispatched_at IS NULL"))
+    assert pending == 0
+
+
+async def test_sse_replays_missed_events_after_reconnect(
+    migrated_url: str,
+    settings_for: Callable[..., Any],
+    live_servers: Callable[..., Awaitable[Any]],
+    make_actor: MakeActor,
+    recipient_body: dict[str, Any],
+) -> None:
+    server = await live_servers(settings_for(migrated_url, inline_dispatcher=True))
+    family = await make_actor(Role.FAMILY)
+    caregiver = await make_actor(Role.CAREGIVER)
+    async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+        async with http.stream("GET", "/v1/events", headers=family.headers) as stream:
+            assert stream.status_code == 200
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            booking_id = await create_booking(http, family, caregiver, recipient_body)
+            (live,) = await sse_events(stream.aiter_lines(), 1)
+        assert live["event"] == "booking.status_changed"
+        assert live["data"]["payload"]["booking_id"] == booking_id
+        assert live["data"]["payload"]["status"] == "requested"
+
+        # Disconnected: two more changes happen.
+        status_url = f"/v1/bookings/{booking_id}/status"
+        for target in ("confirmed", "in_progress"):
+            moved = await http.post(status_url, json={"status": target}, headers=caregiver.headers)
+            assert moved.status_code == 200
+        await asyncio.sleep(0.5)
+
+        headers = {**family.headers, "Last-Event-ID": live["id"]}
+        async with http.stream("GET", "/v1/events", headers=headers) as stream:
+            lines = stream.aiter_lines()
+            missed = await sse_events(lines, 2)
+            await http.post(status_url, json={"status": "completed"}, headers=caregiver.headers)
+            (after,) = await sse_events(lines, 1)
+    assert [e["data"]["payload"]["status"] for e in missed] == ["confirmed", "in_progress"]
+    assert int(missed[0]["id"]) > int(live["id"])
+    assert after["data"]["payload"]["status"] == "completed"
+    assert int(after["id"]) > int(missed[1]["id"])
+
+
+async def test_events_cross_instances_via_listen_notify(
+    migrated_url: str,
+    settings_for: Callable[..., Any],
+    live_servers: Callable[..., Awaitable[Any]],
+    make_actor: MakeActor,
+    recipient_body: dict[str, Any],
+) -> None:
+    writer = await live_servers(settings_for(migrated_url, inline_dispatcher=True))
+    reader = await live_servers(settings_for(migrated_url, inline_dispatcher=False))
+    family = await make_actor(Role.FAMILY)
+    caregiver = await make_actor(Role.CAREGIVER)
+    async with (
+        httpx.AsyncClient(base_url=writer.url, timeout=10) as on_writer,
+        httpx.AsyncClient(base_url=reader.url, timeout=10) as on_reader,
+        on_reader.stream("GET", "/v1/events", headers=caregiver.headers) as stream,
+    ):
+        assert reader.app.state.hub.subscriber_count == 1
+        booking_id = await create_booking(on_writer, family, caregiver, recipient_body)
+        (event,) = await sse_events(stream.aiter_lines(), 1)
+    assert event["data"]["payload"]["booking_id"] == booking_id
+    assert event["data"]["user_id"] == str(caregiver.user_id)
+    assert reader.app.state.hub.delivered == 1
+    assert writer.app.state.hub.delivered == 0  # nobody subscribed there
