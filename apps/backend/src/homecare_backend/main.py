@@ -18,6 +18,9 @@ from homecare_backend.bookings.router import router as bookings_router
 from homecare_backend.caregivers.router import router as caregivers_router
 from homecare_backend.config import Settings, get_settings
 from homecare_backend.db import create_engine, session_factory
+from homecare_backend.dispatch.candidates import matching_candidates
+from homecare_backend.dispatch.router import router as dispatch_router
+from homecare_backend.dispatch.service import DispatchService, run_ticker
 from homecare_backend.migrate import head_revision
 from homecare_backend.notifications.dispatcher import Dispatcher
 from homecare_backend.notifications.hub import EventHub
@@ -50,9 +53,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stop = asyncio.Event()
         task = None
         http = httpx.AsyncClient(timeout=10)
+        ticker = None
         if settings.runs_inline_dispatcher:
             dispatcher = Dispatcher(engine, settings.database_url, build_pushers(settings, http))
             task = asyncio.create_task(dispatcher.run(stop))
+            ticker = asyncio.create_task(run_ticker(app.state.dispatch, stop))
         try:
             yield
         finally:
@@ -60,6 +65,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if task is not None:
                 with contextlib.suppress(asyncio.CancelledError):
                     await asyncio.wait_for(task, 10)
+            if ticker is not None:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait_for(ticker, 10)
+            await matching_http.aclose()
             await hub.close()
             await http.aclose()
             await engine.dispose()
@@ -75,6 +84,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.hub = hub
+    matching_http = httpx.AsyncClient(timeout=5)
+    app.state.dispatch = DispatchService(
+        app.state.sessions, matching_candidates(matching_http, settings.matching_url)
+    )
     for router in (
         auth_router,
         me_router,
@@ -83,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         agencies_router,
         bookings_router,
         notifications_router,
+        dispatch_router,
     ):
         app.include_router(router)
     return app

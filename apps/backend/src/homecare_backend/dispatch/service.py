@@ -1,0 +1,344 @@
+"""The dispatch state machine (all state in the database; every step is one transaction).
+
+    start(booking)  -> dispatch ACTIVE, wave 1 offered to the top `wave_size` candidates
+    tick()          -> pending offers past `expires_at` become EXPIRED; a dispatch with no pending
+                       offer left sends its next wave, or becomes EXHAUSTED when none remain
+    decline(offer)  -> DECLINED; the next wave goes out at once if it was the last pending one
+    accept(offer)   -> first accept wins: the dispatch row is locked (SELECT … FOR UPDATE), so
+                       concurrent accepts serialise; the winner gets the booking (ACCEPTED), every
+                       other pending offer becomes WITHDRAWN and its caregiver is notified
+                       (`offer_withdrawn`); later accepts get 409 `offer_withdrawn`.
+
+Candidates are ranked once by the matching service when the dispatch starts and stored with it,
+so waves continue from the database after any restart of matching or the backend.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from homecare_backend.bookings.models import Booking, BookingStatus
+from homecare_backend.caregivers.models import CaregiverProfile
+from homecare_backend.dispatch.models import Dispatch, DispatchOffer, DispatchStatus, OfferStatus
+from homecare_backend.notifications.outbox import caregiver_changed, enqueue_many
+from homecare_backend.recipients.models import CareRecipient
+from homecare_shared.errors import ProblemError
+from homecare_shared.logging import get_logger
+
+CandidateSource = Callable[[AsyncSession, Booking], Awaitable[Sequence[uuid.UUID]]]
+Clock = Callable[[], datetime]
+log = get_logger("homecare.dispatch")
+DISPATCHABLE = (BookingStatus.REQUESTED, BookingStatus.CONFIRMED)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class DispatchSettings:
+    wave_size: int = 3
+    offer_ttl: timedelta = timedelta(minutes=10)
+    max_candidates: int = 30
+
+
+def _conflict(code: str, title: str, detail: str) -> ProblemError:
+    return ProblemError(409, code, title, detail)
+
+
+class DispatchService:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        candidates: CandidateSource,
+        settings: DispatchSettings | None = None,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.sessions = sessions
+        self.candidates = candidates
+        self.settings = settings or DispatchSettings()
+        self.clock = clock
+
+    # ------------------------------------------------------------------ commands
+    async def start(self, booking_id: uuid.UUID) -> Dispatch:
+        async with self.sessions() as session, session.begin():
+            booking = await session.get(Booking, booking_id, with_for_update=True)
+            if booking is None:
+                raise ProblemError(404, "booking_not_found", "No such booking", str(booking_id))
+            if booking.caregiver_id is not None or booking.status not in DISPATCHABLE:
+                raise _conflict(
+                    "booking_not_dispatchable",
+                    "This booking cannot be dispatched",
+                    "Only a requested or confirmed booking without a caregiver is dispatched.",
+                )
+            existing = await session.scalar(
+                select(Dispatch).where(Dispatch.booking_id == booking_id)
+            )
+            if existing is not None:
+                raise _conflict(
+                    "dispatch_exists", "Already dispatched", f"Dispatch {existing.id} exists."
+                )
+            ranked = list(await self.candidates(session, booking))[: self.settings.max_candidates]
+            dispatch = Dispatch(
+                booking_id=booking_id,
+                status=DispatchStatus.ACTIVE,
+                candidate_ids=ranked,
+                next_candidate=0,
+                wave=0,
+                wave_size=self.settings.wave_size,
+                offer_ttl_seconds=int(self.settings.offer_ttl.total_seconds()),
+            )
+            session.add(dispatch)
+            await session.flush()
+            await self._send_wave(session, dispatch, self.clock())
+            return dispatch
+
+    async def accept(self, offer_id: uuid.UUID, caregiver_id: uuid.UUID) -> Dispatch:
+        now = self.clock()
+        try:
+            async with self.sessions() as session, session.begin():
+                offer, dispatch = await self._locked_offer(session, offer_id, caregiver_id)
+                self._require_open(offer, dispatch, now)
+                booking = await session.get(Booking, dispatch.booking_id, with_for_update=True)
+                if booking is None or booking.caregiver_id is not None:
+                    raise _conflict(
+                        "offer_withdrawn", "The booking is no longer open", str(offer_id)
+                    )
+                booking.caregiver_id = caregiver_id
+                booking.status = BookingStatus.CONFIRMED
+                offer.status, offer.responded_at = OfferStatus.ACCEPTED, now
+                dispatch.status = DispatchStatus.ACCEPTED
+                dispatch.accepted_caregiver_id = caregiver_id
+                await session.flush()  # the bookings exclusion constraint checks overlaps here
+                withdrawn = await self._withdraw_pending(session, dispatch, now)
+                await caregiver_changed(session, caregiver_id, "dispatch_accepted")
+                family = await self._family_of(session, booking)
+                await enqueue_many(
+                    session,
+                    [
+                        *((user, "offer_withdrawn", {"offer_id": str(o)}) for user, o in withdrawn),
+                        (
+                            family,
+                            "booking_confirmed",
+                            {"booking_id": str(booking.id), "caregiver_id": str(caregiver_id)},
+                        ),
+                    ],
+                )
+                return dispatch
+        except IntegrityError as exc:
+            raise _conflict(
+                "caregiver_busy",
+                "You already have a booking at that time",
+                "Decline this offer or cancel the overlapping booking first.",
+            ) from exc
+
+    async def decline(self, offer_id: uuid.UUID, caregiver_id: uuid.UUID) -> Dispatch:
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            offer, dispatch = await self._locked_offer(session, offer_id, caregiver_id)
+            self._require_open(offer, dispatch, now)
+            offer.status, offer.responded_at = OfferStatus.DECLINED, now
+            await session.flush()
+            await self._advance(session, dispatch, now)
+            return dispatch
+
+    async def cancel(self, booking_id: uuid.UUID) -> None:
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            dispatch = await session.scalar(
+                select(Dispatch).where(Dispatch.booking_id == booking_id).with_for_update()
+            )
+            if dispatch is None or dispatch.status != DispatchStatus.ACTIVE:
+                return
+            dispatch.status = DispatchStatus.CANCELLED
+            withdrawn = await self._withdraw_pending(session, dispatch, now)
+            await enqueue_many(
+                session, [(u, "offer_withdrawn", {"offer_id": str(o)}) for u, o in withdrawn]
+            )
+
+    async def tick(self) -> int:
+        """Expire overdue offers and send next waves; returns how many dispatches moved.
+
+        `SKIP LOCKED` lets several backend replicas tick at once without doing a step twice.
+        """
+        now = self.clock()
+        moved = 0
+        async with self.sessions() as session, session.begin():
+            due = (
+                await session.scalars(
+                    select(Dispatch)
+                    .where(Dispatch.status == DispatchStatus.ACTIVE)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            for dispatch in due:
+                if await self._advance(session, dispatch, now):
+                    moved += 1
+        return moved
+
+    # ------------------------------------------------------------------ steps
+    async def _advance(self, session: AsyncSession, dispatch: Dispatch, now: datetime) -> bool:
+        expired = (
+            await session.execute(
+                update(DispatchOffer)
+                .where(
+                    DispatchOffer.dispatch_id == dispatch.id,
+                    DispatchOffer.status == OfferStatus.PENDING,
+                    DispatchOffer.expires_at <= now,
+                )
+                .values(status=OfferStatus.EXPIRED)
+                .returning(DispatchOffer.id)
+            )
+        ).all()
+        pending = await session.scalar(
+            select(DispatchOffer.id)
+            .where(
+                DispatchOffer.dispatch_id == dispatch.id,
+                DispatchOffer.status == OfferStatus.PENDING,
+            )
+            .limit(1)
+        )
+        if pending is not None:
+            return bool(expired)
+        await self._send_wave(session, dispatch, now)
+        return True
+
+    async def _send_wave(self, session: AsyncSession, dispatch: Dispatch, now: datetime) -> None:
+        start = dispatch.next_candidate
+        chosen = dispatch.candidate_ids[start : start + dispatch.wave_size]
+        if not chosen:
+            dispatch.status = DispatchStatus.EXHAUSTED
+            booking = await session.get(Booking, dispatch.booking_id)
+            if booking is not None:
+                family = await self._family_of(session, booking)
+                await enqueue_many(
+                    session, [(family, "dispatch_exhausted", {"booking_id": str(booking.id)})]
+                )
+            log.info("dispatch_exhausted", dispatch_id=str(dispatch.id))
+            return
+        dispatch.wave += 1
+        dispatch.next_candidate = start + len(chosen)
+        expires = now + timedelta(seconds=dispatch.offer_ttl_seconds)
+        offers = [
+            DispatchOffer(
+                dispatch_id=dispatch.id,
+                caregiver_id=cid,
+                wave=dispatch.wave,
+                status=OfferStatus.PENDING,
+                offered_at=now,
+                expires_at=expires,
+            )
+            for cid in chosen
+        ]
+        session.add_all(offers)
+        await session.flush()
+        users = await _user_ids(session, chosen)
+        await enqueue_many(
+            session,
+            [
+                (
+                    users[o.caregiver_id],
+                    "offer_made",
+                    {
+                        "offer_id": str(o.id),
+                        "booking_id": str(dispatch.booking_id),
+                        "expires_at": expires.isoformat(),
+                    },
+                )
+                for o in offers
+                if o.caregiver_id in users
+            ],
+        )
+
+    async def _withdraw_pending(
+        self, session: AsyncSession, dispatch: Dispatch, now: datetime
+    ) -> list[tuple[uuid.UUID, uuid.UUID]]:
+        """Withdraw every pending offer; returns (caregiver user id, offer id) to notify."""
+        rows = (
+            await session.execute(
+                update(DispatchOffer)
+                .where(
+                    DispatchOffer.dispatch_id == dispatch.id,
+                    DispatchOffer.status == OfferStatus.PENDING,
+                )
+                .values(status=OfferStatus.WITHDRAWN, responded_at=now)
+                .returning(DispatchOffer.id, DispatchOffer.caregiver_id)
+            )
+        ).all()
+        if not rows:
+            return []
+        users = await _user_ids(session, [cid for _, cid in rows])
+        return [(users[cid], oid) for oid, cid in rows if cid in users]
+
+    async def _locked_offer(
+        self, session: AsyncSession, offer_id: uuid.UUID, caregiver_id: uuid.UUID
+    ) -> tuple[DispatchOffer, Dispatch]:
+        offer = await session.get(DispatchOffer, offer_id)
+        if offer is None or offer.caregiver_id != caregiver_id:
+            raise ProblemError(
+                404, "offer_not_found", "No such offer", "It is not an offer made to you."
+            )
+        # Lock the dispatch first: every accept/decline/tick of one dispatch is serialised here.
+        dispatch = await session.get(Dispatch, offer.dispatch_id, with_for_update=True)
+        await session.refresh(offer)
+        if dispatch is None:  # pragma: no cover - offers cascade with their dispatch
+            raise ProblemError(404, "offer_not_found", "No such offer", str(offer_id))
+        return offer, dispatch
+
+    @staticmethod
+    def _require_open(offer: DispatchOffer, dispatch: Dispatch, now: datetime) -> None:
+        if offer.status == OfferStatus.WITHDRAWN or dispatch.status != DispatchStatus.ACTIVE:
+            raise _conflict(
+                "offer_withdrawn",
+                "This offer was withdrawn",
+                "Another caregiver accepted first, or the family cancelled.",
+            )
+        if offer.status == OfferStatus.EXPIRED or (
+            offer.status == OfferStatus.PENDING and offer.expires_at <= now
+        ):
+            raise _conflict(
+                "offer_expired", "This offer has expired", "Offers are open for a limited time."
+            )
+        if offer.status != OfferStatus.PENDING:
+            raise _conflict(
+                "offer_already_answered", "You already answered this offer", offer.status
+            )
+
+    @staticmethod
+    async def _family_of(session: AsyncSession, booking: Booking) -> uuid.UUID | None:
+        family: uuid.UUID | None = await session.scalar(
+            select(CareRecipient.family_id).where(CareRecipient.id == booking.recipient_id)
+        )
+        return family
+
+
+async def _user_ids(
+    session: AsyncSession, caregiver_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
+    """caregiver profile id -> user id (whom notifications go to)."""
+    rows = await session.execute(
+        select(CaregiverProfile.id, CaregiverProfile.user_id).where(
+            CaregiverProfile.id.in_(caregiver_ids)
+        )
+    )
+    return {row[0]: row[1] for row in rows.all()}
+
+
+async def run_ticker(service: DispatchService, stop: asyncio.Event, every: float = 5.0) -> None:
+    """Advance dispatches every `every` seconds until `stop` is set (errors are logged)."""
+    while not stop.is_set():
+        try:
+            await service.tick()
+        except Exception:  # keep ticking; the next tick retries from the database
+            log.exception("dispatch_tick_failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)
