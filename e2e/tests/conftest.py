@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from kube import REPO, Cluster, Obj, tool_paths
-from manifests import dump, load, stacks
+from manifests import dump, load, restricted_namespaces, stacks, static_volumes
 
 # Ports BASE+257..BASE+443 on 127.0.0.1; kept away from `make cluster-up` (36000) and the app.
 TEST_PORT_BASE = int(os.environ.get("E2E_TEST_PORT_BASE", "37000"))
@@ -28,8 +29,9 @@ class Deployed:
     stack: str
     cluster: Cluster
     docs: list[Obj]
-    apply_stdout: str
-    apply_stderr: str
+    restricted_namespaces: list[str]
+    restricted_apply_stderr: str
+    other_apply_stderr: str
 
 
 @pytest.fixture(scope="session")
@@ -48,11 +50,32 @@ def deployed(stack_name: str, tools: dict[str, str]) -> Iterator[Deployed]:
     cluster.up()
     try:
         docs = load(stack_name)
+        volumes = static_volumes(docs)
+        if volumes:
+            cluster.kubectl("apply", "--server-side", "-f", "-", stdin=dump(volumes))
+        # Restricted namespaces (and cluster-scoped objects) first and separately, so that their
+        # apply output can be checked for Pod Security warnings on its own: the namespaces
+        # enforcing `privileged` also warn at `restricted` by design.
+        restricted = restricted_namespaces(docs)
+        strict = [d for d in docs if d["metadata"].get("namespace", "") in {"", *restricted}]
+        rest = [d for d in docs if d not in strict]
         started = time.monotonic()
-        proc = cluster.kubectl(
-            "apply", "--server-side", "--field-manager=homecare-e2e", "-f", "-", stdin=dump(docs)
-        )
+        strict_apply = _apply(cluster, strict)
+        rest_apply = _apply(cluster, rest) if rest else None
         print(f"[{stack_name}] applied {len(docs)} objects in {time.monotonic() - started:.1f}s")
-        yield Deployed(stack_name, cluster, docs, proc.stdout, proc.stderr)
+        yield Deployed(
+            stack_name,
+            cluster,
+            docs,
+            restricted,
+            strict_apply.stderr,
+            rest_apply.stderr if rest_apply else "",
+        )
     finally:
         cluster.down()
+
+
+def _apply(cluster: Cluster, docs: list[Obj]) -> subprocess.CompletedProcess[str]:
+    return cluster.kubectl(
+        "apply", "--server-side", "--field-manager=homecare-e2e", "-f", "-", stdin=dump(docs)
+    )

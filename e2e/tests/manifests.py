@@ -14,7 +14,7 @@ FIRST_KINDS = ("Namespace", "CustomResourceDefinition", "PriorityClass", "Ingres
 
 
 def manifests_root() -> Path:
-    return Path(os.environ.get("E2E_MANIFESTS", REPO / "build" / "manifests"))
+    return Path(os.environ.get("E2E_MANIFESTS") or REPO / "build" / "manifests")
 
 
 def stacks() -> list[str]:
@@ -58,5 +58,55 @@ def of_kind(docs: list[Obj], kind: str) -> list[Obj]:
     return [d for d in docs if d.get("kind") == kind]
 
 
+def restricted_namespaces(docs: list[Obj]) -> list[str]:
+    """Namespaces of the stack whose Pod Security admission enforces `restricted`."""
+    return [
+        ns["metadata"]["name"]
+        for ns in of_kind(docs, "Namespace")
+        if ns["metadata"].get("labels", {}).get("pod-security.kubernetes.io/enforce")
+        == "restricted"
+    ]
+
+
 def dump(docs: list[Obj]) -> str:
     return yaml.safe_dump_all(docs, sort_keys=False)
+
+
+def _claims(docs: list[Obj]) -> list[tuple[str, str, Obj]]:
+    """(namespace, claim name, claim spec) of every PVC, including StatefulSet claim templates."""
+    claims = [
+        (d["metadata"]["namespace"], d["metadata"]["name"], d["spec"])
+        for d in of_kind(docs, "PersistentVolumeClaim")
+    ]
+    for sts in of_kind(docs, "StatefulSet"):
+        for template in sts["spec"].get("volumeClaimTemplates", []):
+            for ordinal in range(sts["spec"].get("replicas", 1)):
+                name = f"{template['metadata']['name']}-{sts['metadata']['name']}-{ordinal}"
+                claims.append((sts["metadata"]["namespace"], name, template["spec"]))
+    return claims
+
+
+def static_volumes(docs: list[Obj]) -> list[Obj]:
+    """One pre-bound hostPath PersistentVolume per claim of the stack.
+
+    The real cluster's storage provisioner creates these on demand; kwok nodes have no disks, so
+    the test provisions them statically and lets the controller-manager's PV binder bind them.
+    """
+    volumes = []
+    for namespace, name, spec in _claims(docs):
+        volumes.append(
+            {
+                "apiVersion": "v1",
+                "kind": "PersistentVolume",
+                "metadata": {"name": f"e2e-{namespace}-{name}"},
+                "spec": {
+                    "capacity": {"storage": spec["resources"]["requests"]["storage"]},
+                    "accessModes": spec["accessModes"],
+                    "storageClassName": spec.get("storageClassName", ""),
+                    "persistentVolumeReclaimPolicy": "Retain",
+                    "hostPath": {"path": f"/var/lib/homecare-e2e/{namespace}/{name}"},
+                    "claimRef": {"namespace": namespace, "name": name},
+                },
+            }
+        )
+    return volumes
