@@ -76,7 +76,12 @@ def app_specs(settings: Settings, namespace: str, secret_keys: list[str]) -> lis
     backend_url = f"http://backend.{namespace}.svc.cluster.local:{PORTS.backend}"
     app_secrets = [SecretEnv(SECRET_ENV[key], APP_SECRET, key) for key in secret_keys]
     backend_image = settings.image("backend")
-    backend_config = {**common, "HOMECARE_MATCHING_URL": matching_url}
+    # The worker Deployment dispatches the outbox; the API processes do not.
+    backend_config = {
+        **common,
+        "HOMECARE_MATCHING_URL": matching_url,
+        "HOMECARE_INLINE_DISPATCHER": "false",
+    }
     scheme = "https" if settings.tls.mode != "none" else "http"
     return [
         AppSpec(

@@ -1,0 +1,182 @@
+"""Start each freshly built image the way Kubernetes runs it and check that it works.
+
+HTTP images (backend, matching, frontend) run read-only, without capabilities, as their
+non-root user, and must answer ``/healthz`` within the timeout; the backups image must run
+its CLI and carry etcdutl, etcdctl, pg_dump and age. Every final image must be non-root and
+free of pip and compilers. Usage: python images/check_images.py --tag TAG
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+
+HEALTH_TIMEOUT_SECONDS = 60
+NON_ROOT_USER = "10001:10001"
+CONTAINER_TMP = "/tmp"  # noqa: S108 - a tmpfs inside the container, as Kubernetes mounts it
+
+
+@dataclass(frozen=True)
+class HttpImage:
+    name: str
+    port: int
+    env: dict[str, str] = field(default_factory=dict)
+    extra_paths: tuple[str, ...] = ()
+
+
+HTTP_IMAGES = (
+    HttpImage(
+        "backend",
+        8000,
+        {
+            "HOMECARE_ENV": "dev",
+            "HOMECARE_DATABASE_URL": "postgresql+asyncpg://nobody@127.0.0.1:9/none",
+        },
+    ),
+    HttpImage(
+        "matching",
+        8001,
+        {
+            "HOMECARE_ENV": "dev",
+            "HOMECARE_DATABASE_URL": "postgresql+asyncpg://nobody@127.0.0.1:9/none",
+        },
+    ),
+    HttpImage(
+        "frontend",
+        8080,
+        {"HOMECARE_API_URL": "https://api.example.test"},
+        extra_paths=("/", "/config.json", "/some/client/route"),
+    ),
+)
+
+
+class CheckError(RuntimeError):
+    pass
+
+
+def podman(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(["podman", *args], capture_output=True, text=True, check=False)  # noqa: S603, S607
+    if check and result.returncode != 0:
+        raise CheckError(f"podman {' '.join(args)} failed: {result.stderr.strip()}")
+    return result
+
+
+def check_image_hygiene(image: str) -> None:
+    user = podman("image", "inspect", "--format", "{{.Config.User}}", image).stdout.strip()
+    if user != NON_ROOT_USER:
+        raise CheckError(f"{image}: USER is {user!r}, expected {NON_ROOT_USER}")
+    pip = podman("run", "--rm", "--entrypoint", "python3", image, "-c", "import pip", check=False)
+    if pip.returncode == 0:
+        raise CheckError(f"{image}: pip is importable in the final image")
+    tools = podman(
+        "run",
+        "--rm",
+        "--entrypoint",
+        "sh",
+        image,
+        "-c",
+        "command -v gcc cc make apt-get",
+        check=False,
+    )
+    found = [line for line in tools.stdout.split() if not line.endswith("apt-get")]
+    if found:
+        raise CheckError(f"{image}: build tools in the final image: {found}")
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=3) as response:  # noqa: S310 - loopback
+            return int(response.status), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def check_http(spec: HttpImage, image: str) -> float:
+    env = [arg for key, value in spec.env.items() for arg in ("-e", f"{key}={value}")]
+    container = podman(
+        "run",
+        "-d",
+        "--read-only",
+        "--tmpfs",
+        CONTAINER_TMP,
+        "--cap-drop",
+        "ALL",
+        "--security-opt",
+        "no-new-privileges",
+        "-p",
+        f"127.0.0.1::{spec.port}",
+        *env,
+        image,
+    ).stdout.strip()
+    start = time.monotonic()
+    try:
+        host_port = podman("port", container, str(spec.port)).stdout.strip().rsplit(":", 1)[1]
+        base = f"http://127.0.0.1:{host_port}"
+        while True:
+            try:
+                status, body = _get(f"{base}/healthz")
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() - start > HEALTH_TIMEOUT_SECONDS:
+                logs = podman("logs", container, check=False)
+                raise CheckError(
+                    f"{image}: /healthz did not answer 200 within {HEALTH_TIMEOUT_SECONDS} s; "
+                    f"logs:\n{logs.stdout[-2000:]}{logs.stderr[-2000:]}"
+                )
+            time.sleep(0.5)
+        seconds = time.monotonic() - start
+        json.loads(body)
+        for path in spec.extra_paths:
+            status, body = _get(base + path)
+            if status != 200 or not body:
+                raise CheckError(f"{image}: GET {path} answered {status}")
+        return seconds
+    finally:
+        podman("rm", "-f", container, check=False)
+
+
+def check_backups(image: str) -> None:
+    expectations = {
+        ("homecare-backups", "--help"): "etcd",
+        ("etcdutl", "version"): "etcdutl version: 3.6",
+        ("etcdctl", "version"): "etcdctl version: 3.6",
+        ("pg_dump", "--version"): "(PostgreSQL) 15",
+        ("age", "--version"): ".",
+    }
+    for (program, arg), expected in expectations.items():
+        result = podman("run", "--rm", "--entrypoint", program, image, arg, check=False)
+        output = result.stdout + result.stderr
+        if result.returncode != 0 or expected not in output:
+            raise CheckError(f"{image}: `{program} {arg}` gave {output.strip()[:300]!r}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tag", required=True)
+    args = parser.parse_args(argv)
+    try:
+        for spec in HTTP_IMAGES:
+            image = f"localhost/homecare/{spec.name}:{args.tag}"
+            check_image_hygiene(image)
+            seconds = check_http(spec, image)
+            print(f"==> {image}: non-root, no pip/compilers, /healthz 200 after {seconds:.1f} s")
+        image = f"localhost/homecare/backups:{args.tag}"
+        check_image_hygiene(image)
+        check_backups(image)
+        print(f"==> {image}: homecare-backups, etcdutl/etcdctl 3.6, pg_dump 15, age present")
+    except CheckError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
