@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import ssl
 import subprocess
 import threading
 import time
@@ -23,11 +24,79 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-class EtcdClient:
-    """etcd's JSON gRPC gateway (/v3/kv/...), enough to write and read every key fast."""
+def make_etcd_pki(directory: Path) -> None:
+    """kubeadm's etcd PKI layout: ca, server, peer, healthcheck-client (EC keys, 1 day)."""
+    directory.mkdir(parents=True, exist_ok=True)
 
-    def __init__(self, url: str) -> None:
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=directory)
+
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=etcd-ca",
+    )
+    usages = {
+        "server": "serverAuth,clientAuth",
+        "peer": "serverAuth,clientAuth",
+        "healthcheck-client": "clientAuth",
+    }
+    for name, usage in usages.items():
+        openssl(
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            f"{name}.key",
+            "-out",
+            f"{name}.csr",
+            "-subj",
+            f"/CN={name}",
+        )
+        (directory / f"{name}.ext").write_text(
+            f"subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage={usage}\n"
+        )
+        openssl(
+            "x509",
+            "-req",
+            "-in",
+            f"{name}.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            f"{name}.crt",
+            "-days",
+            "1",
+            "-extfile",
+            f"{name}.ext",
+        )
+
+
+class EtcdClient:
+    """etcd's JSON gRPC gateway (/v3/kv/...) over mutual TLS, to write and read every key fast."""
+
+    def __init__(self, url: str, pki: Path) -> None:
         self.url = url
+        self.tls = ssl.create_default_context(cafile=str(pki / "ca.crt"))
+        self.tls.load_cert_chain(pki / "healthcheck-client.crt", pki / "healthcheck-client.key")
 
     def _call(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         request = urllib.request.Request(  # noqa: S310 - loopback http URL
@@ -35,7 +104,7 @@ class EtcdClient:
             data=json.dumps(body).encode(),
             headers={"Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+        with urllib.request.urlopen(request, timeout=10, context=self.tls) as response:  # noqa: S310
             result: dict[str, Any] = json.loads(response.read())
             return result
 
@@ -58,7 +127,9 @@ class EtcdClient:
 
     def healthy(self) -> bool:
         try:
-            with urllib.request.urlopen(f"{self.url}/health", timeout=2) as response:  # noqa: S310
+            with urllib.request.urlopen(  # noqa: S310 - loopback https
+                f"{self.url}/health", timeout=2, context=self.tls
+            ) as response:
                 return bool(json.loads(response.read()).get("health") == "true")
         except OSError:
             return False
@@ -71,10 +142,11 @@ class EtcdClient:
             time.sleep(0.1)
 
 
-def kubeadm_etcd_manifest(data_dir: Path, client_port: int, peer_port: int) -> str:
-    """The shape kubeadm writes for a single control plane (http on loopback for the test)."""
-    client = f"http://127.0.0.1:{client_port}"
-    peer = f"http://127.0.0.1:{peer_port}"
+def kubeadm_etcd_manifest(data_dir: Path, pki_dir: Path, client_port: int, peer_port: int) -> str:
+    """What kubeadm writes for a single control plane: mutual TLS for clients and peers."""
+    client = f"https://127.0.0.1:{client_port}"
+    peer = f"https://127.0.0.1:{peer_port}"
+    certs = "/etc/kubernetes/pki/etcd"
     manifest = {
         "apiVersion": "v1",
         "kind": "Pod",
@@ -98,6 +170,14 @@ def kubeadm_etcd_manifest(data_dir: Path, client_port: int, peer_port: int) -> s
                         f"--listen-peer-urls={peer}",
                         "--name=msi-master",
                         "--snapshot-count=10000",
+                        f"--cert-file={certs}/server.crt",
+                        f"--key-file={certs}/server.key",
+                        "--client-cert-auth=true",
+                        f"--trusted-ca-file={certs}/ca.crt",
+                        f"--peer-cert-file={certs}/peer.crt",
+                        f"--peer-key-file={certs}/peer.key",
+                        "--peer-client-cert-auth=true",
+                        f"--peer-trusted-ca-file={certs}/ca.crt",
                     ],
                     "volumeMounts": [
                         {"mountPath": "/var/lib/etcd", "name": "etcd-data"},
@@ -109,7 +189,7 @@ def kubeadm_etcd_manifest(data_dir: Path, client_port: int, peer_port: int) -> s
             "priorityClassName": "system-node-critical",
             "volumes": [
                 {
-                    "hostPath": {"path": "/etc/kubernetes/pki/etcd", "type": "DirectoryOrCreate"},
+                    "hostPath": {"path": str(pki_dir), "type": "DirectoryOrCreate"},
                     "name": "etcd-certs",
                 },
                 {

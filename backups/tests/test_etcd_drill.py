@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 from drill_support import make_age_keys
-from etcd_harness import EtcdClient, KubeletEmulator, kubeadm_etcd_manifest
+from etcd_harness import EtcdClient, KubeletEmulator, kubeadm_etcd_manifest, make_etcd_pki
 from prometheus_client.parser import text_string_to_metric_families
 
 from homecare_backups.etcd_snapshot import HASH_SIZE
@@ -75,23 +75,24 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, etcd_bin: Path) -> Iterato
     root = tmp_path_factory.mktemp("control-plane")
     manifests = root / "etc-kubernetes" / "manifests"
     manifests.mkdir(parents=True)
+    pki = root / "etc-kubernetes" / "pki"
+    make_etcd_pki(pki / "etcd")  # real certificates: etcd runs with mutual TLS like kubeadm's
+    for name in REQUIRED_PKI_FILES:  # the other CA/SA files only need to round-trip
+        if not (pki / name).exists():
+            (pki / name).write_bytes(os.urandom(256))
     client_port, peer_port = free_port(), free_port()
     (manifests / "etcd.yaml").write_text(
-        kubeadm_etcd_manifest(root / "var-lib-etcd", client_port, peer_port)
+        kubeadm_etcd_manifest(root / "var-lib-etcd", pki / "etcd", client_port, peer_port)
     )
     (manifests / "kube-apiserver.yaml").write_text("kind: Pod\nmetadata: {name: kube-apiserver}\n")
-    pki = root / "etc-kubernetes" / "pki"
-    for name in REQUIRED_PKI_FILES:
-        (pki / name).parent.mkdir(parents=True, exist_ok=True)
-        (pki / name).write_bytes(os.urandom(256))
     encryption_config = root / "etc-kubernetes" / "encryption-config.yaml"
     encryption_config.write_text(
         "kind: EncryptionConfiguration\napiVersion: apiserver.config"
         ".k8s.io/v1\nresources: [{resources: [secrets], providers: "
         "[{secretbox: {keys: [{name: key1, secret: c2VjcmV0}]}}]}]\n"
     )
-    endpoint = f"http://127.0.0.1:{client_port}"
-    client = EtcdClient(endpoint)
+    endpoint = f"https://127.0.0.1:{client_port}"
+    client = EtcdClient(endpoint, pki / "etcd")
     with KubeletEmulator(manifests, etcd_bin / "etcd", root) as kubelet:
         client.wait_healthy()
         kubernetes_like_keys(client)
@@ -100,6 +101,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, etcd_bin: Path) -> Iterato
             [
                 str(etcd_bin / "etcdctl"),
                 f"--endpoints={endpoint}",
+                f"--cacert={pki}/etcd/ca.crt",
+                f"--cert={pki}/etcd/healthcheck-client.crt",
+                f"--key={pki}/etcd/healthcheck-client.key",
                 "snapshot",
                 "save",
                 str(snapshot),
@@ -205,6 +209,8 @@ def test_etcd_backup_verify_restore_drill(
         cluster.manifests / "etcd.yaml",
         "--endpoint",
         cluster.endpoint,
+        "--etcd-pki-dir",
+        cluster.pki / "etcd",
         "--identity-file",
         age_keys.identity,
         "--stop-timeout",
@@ -219,6 +225,7 @@ def test_etcd_backup_verify_restore_drill(
 
     restored = run_cli(*restore, "--yes")
     assert restored.code == 0, restored.err
+    assert f"answers, revision {cluster.snapshot_revision + 1}" in restored.out
     manifest = yaml.safe_load((cluster.manifests / "etcd.yaml").read_text())
     data_volume = next(v for v in manifest["spec"]["volumes"] if v["name"] == "etcd-data")
     assert data_volume["hostPath"]["path"] == str(new_data)
@@ -379,3 +386,26 @@ def test_key_rotation_reencrypts_existing_backups(  # type: ignore[no-untyped-de
         ).code
         == 0
     )
+
+
+def test_restore_needs_the_etcd_client_certificate_before_stopping_anything(  # type: ignore[no-untyped-def]
+    cluster: Cluster, run_cli, tmp_path: Path
+) -> None:
+    result = run_cli(
+        "etcd",
+        "restore",
+        cluster.snapshot,
+        "--data-dir",
+        tmp_path / "new",
+        "--manifest",
+        cluster.manifests / "etcd.yaml",
+        "--endpoint",
+        cluster.endpoint,
+        "--etcd-pki-dir",
+        tmp_path / "no-pki",
+        "--yes",
+    )
+    assert result.code == 1
+    assert "healthcheck-client.crt" in result.err
+    assert (cluster.manifests / "etcd.yaml").exists()
+    assert cluster.client.healthy()

@@ -52,6 +52,18 @@ class Endpoint:
             ]
         return [*command, *args]
 
+    def check_credentials(self) -> None:
+        """For https, the client certificate files must exist (before anything is stopped)."""
+        if not self.url.startswith("https://"):
+            return
+        names = ("ca.crt", "healthcheck-client.crt", "healthcheck-client.key")
+        missing = [str(self.pki_dir / n) for n in names if not (self.pki_dir / n).is_file()]
+        if missing:
+            raise BackupError(
+                f"cannot check etcd at {self.url}: missing {', '.join(missing)}",
+                "pass --etcd-pki-dir with kubeadm's etcd PKI (/etc/kubernetes/pki/etcd)",
+            )
+
     def status(self) -> dict[str, int] | None:
         """The endpoint's header (revision, member_id, ...) or None when it does not answer."""
         try:
@@ -145,6 +157,14 @@ def restore(options: RestoreOptions) -> int:
         manifest = EtcdManifest.load(options.manifest)
         progress.note(f"current data dir: {manifest.data_dir}; member {manifest.flag('name')}")
     _check_new_data_dir(options.data_dir, manifest.data_dir)
+    options.endpoint.check_credentials()
+    with progress.step(f"checking etcd at {options.endpoint.url}"):
+        header = options.endpoint.status()
+        progress.note(
+            f"answers, revision {header['revision']}"
+            if header
+            else "does not answer (already down? otherwise check --endpoint/--etcd-pki-dir)"
+        )
     with plain_snapshot(options.file, options.identity_file, options.data_dir.parent, progress) as (
         plain,
         status,
