@@ -6,8 +6,8 @@ LINT_TARGETS += lint-backups
 
 .PHONY: test-backups lint-backups backups-tools
 
-backups-tools: ## age (Debian) and etcd/etcdctl/etcdutl 3.6 for the backup drills
-	@scripts/ensure-apt.sh age
+backups-tools: ## age + openssl (Debian) and etcd/etcdctl/etcdutl 3.6 for the backup drills
+	@scripts/ensure-apt.sh age openssl
 	@e2e/tools/build-etcd.sh >/dev/null
 
 test-backups: $(VENV_STAMP) backups-tools ## backup/restore drills: etcd, PostgreSQL, retention, metrics, runbooks
