@@ -80,7 +80,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, etcd_bin: Path) -> Iterato
     for name in REQUIRED_PKI_FILES:  # the other CA/SA files only need to round-trip
         if not (pki / name).exists():
             (pki / name).write_bytes(os.urandom(256))
-    client_port, peer_port = free_port(), free_port()
+    client_port = free_port()
+    peer_port = next(p for p in iter(free_port, None) if p != client_port)
     (manifests / "etcd.yaml").write_text(
         kubeadm_etcd_manifest(root / "var-lib-etcd", pki / "etcd", client_port, peer_port)
     )
