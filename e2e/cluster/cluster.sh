@@ -107,7 +107,9 @@ encryption_config() {
   if [ -n "${E2E_ENCRYPTION_CONFIG:-}" ]; then
     cp "$E2E_ENCRYPTION_CONFIG" "$dir/encryption-config.yaml"
   else
-    "$here/encryption_config.py" "$(head -c 32 /dev/urandom | base64)" >"$dir/encryption-config.yaml"
+    [ -x "$repo/.venv/bin/python" ] || die "the dev virtualenv is missing: run make venv"
+    "$repo/.venv/bin/python" "$here/encryption_config.py" "key-e2e=$(head -c 32 /dev/urandom | base64)" \
+      >"$dir/encryption-config.yaml"
   fi
   chmod 600 "$dir/encryption-config.yaml"
 }

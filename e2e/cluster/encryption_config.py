@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Print the kube-apiserver EncryptionConfiguration used by the e2e control plane.
+"""Print the kube-apiserver EncryptionConfiguration for the e2e control plane.
 
-Same shape as the Ansible control_plane role's encryption-config.yaml.j2: Secrets (and ConfigMaps
-are left alone) are written with secretbox; identity stays last so data written before encryption
-was enabled can still be read. Usage: encryption_config.py BASE64_32_BYTE_KEY [KEY_NAME]
+It is rendered from the Ansible control_plane role's own template
+(ansible/roles/control_plane/templates/encryption-config.yaml.j2), so the test API server runs
+with exactly what the real control plane gets. Usage: encryption_config.py NAME=BASE64_KEY ...
+(newest key first; each key is 32 random bytes, e.g. `openssl rand -base64 32`).
 """
 
 from __future__ import annotations
@@ -11,43 +12,54 @@ from __future__ import annotations
 import base64
 import binascii
 import sys
+from pathlib import Path
 
-TEMPLATE = """\
-apiVersion: apiserver.config.k8s.io/v1
-kind: EncryptionConfiguration
-resources:
-  - resources:
-      - secrets
-    providers:
-      - secretbox:
-          keys:
-            - name: {name}
-              secret: {secret}
-      - identity: {{}}
-"""
+import jinja2
+
+TEMPLATE = (
+    Path(__file__).resolve().parents[2]
+    / "ansible/roles/control_plane/templates/encryption-config.yaml.j2"
+)
+KEY_BYTES = 32
 
 
-def render(secret_b64: str, name: str = "key1") -> str:
-    """Return the EncryptionConfiguration YAML for one secretbox key (32 bytes, base64)."""
+def parse_key(arg: str) -> dict[str, str]:
+    """NAME=BASE64 -> {"name": NAME, "secret": BASE64}, checked like the Ansible role does."""
+    name, sep, secret = arg.partition("=")
+    if not sep or not name:
+        raise ValueError(f"expected NAME=BASE64_KEY, got {arg!r}")
     try:
-        raw = base64.b64decode(secret_b64, validate=True)
+        raw = base64.b64decode(secret, validate=True)
     except binascii.Error as exc:
-        raise ValueError(f"the secretbox key is not valid base64: {exc}") from exc
-    if len(raw) != 32:
+        raise ValueError(f"key {name} is not valid base64: {exc}") from exc
+    if len(raw) != KEY_BYTES:
         raise ValueError(
-            f"a secretbox key must be 32 bytes, got {len(raw)}: make one with "
-            "`head -c 32 /dev/urandom | base64`"
+            f"key {name} is {len(raw)} bytes, not {KEY_BYTES}: create one with "
+            "`openssl rand -base64 32`"
         )
-    return TEMPLATE.format(name=name, secret=secret_b64)
+    return {"name": name, "secret": secret}
+
+
+def render(keys: list[dict[str, str]], template: Path = TEMPLATE) -> str:
+    """Render the Ansible template with ``control_plane_encryption_keys = keys``."""
+    if not template.is_file():
+        raise FileNotFoundError(f"the Ansible encryption template is missing: {template}")
+    # YAML, not HTML: escaping would corrupt the keys.
+    env = jinja2.Environment(
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,  # noqa: S701
+    )
+    return env.from_string(template.read_text()).render(control_plane_encryption_keys=keys)
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) not in (2, 3):
-        print("usage: encryption_config.py BASE64_32_BYTE_KEY [KEY_NAME]", file=sys.stderr)
+    if len(argv) < 2:
+        print("usage: encryption_config.py NAME=BASE64_KEY [NAME=BASE64_KEY ...]", file=sys.stderr)
         return 2
     try:
-        sys.stdout.write(render(*argv[1:]))
-    except ValueError as exc:
+        sys.stdout.write(render([parse_key(arg) for arg in argv[1:]]))
+    except (ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -6,6 +6,7 @@ Ready and completes Job pods, so the controllers and the scheduler do their real
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import threading
@@ -14,6 +15,7 @@ from functools import partial
 from typing import Any
 
 import pytest
+import yaml
 from conftest import Deployed
 from kube import Cluster, Obj, label_selector, names, wait_until
 from manifests import dump, load, of_kind, stacks
@@ -141,10 +143,14 @@ def test_secrets_are_encrypted_at_rest_with_secretbox(deployed: Deployed) -> Non
     secrets = of_kind(deployed.docs, "Secret")
     if not secrets:
         pytest.fail("the stack renders no Secret, so encryption at rest cannot be checked")
+    config = yaml.safe_load((deployed.cluster.state_dir / "encryption-config.yaml").read_text())
+    key_name = config["resources"][0]["providers"][0]["secretbox"]["keys"][0]["name"]
     for secret in secrets:
         _, namespace, name = _key(secret)
         raw = deployed.cluster.etcd_raw(f"/registry/secrets/{namespace}/{name}")
-        assert raw.startswith(b"k8s:enc:secretbox:v1:key1:"), raw[:40]
+        assert raw.startswith(f"k8s:enc:secretbox:v1:{key_name}:".encode()), raw[:40]
+        leaked = [v for v in secret_values(secret) if v in raw]
+        assert not leaked, f"Secret {namespace}/{name} has plain values in etcd"
 
 
 def test_backend_rolling_update_respects_max_unavailable(deployed: Deployed) -> None:
@@ -208,6 +214,13 @@ def test_backend_rolling_update_respects_max_unavailable(deployed: Deployed) -> 
 def _scheduled_pod(cluster: Cluster, namespace: str, selector: str) -> Obj | None:
     pods = cluster.items("pods", namespace, selector)
     return next((p for p in pods if p["spec"].get("nodeName")), None)
+
+
+def secret_values(secret: Obj) -> list[bytes]:
+    """The plain values of a rendered Secret (stringData as is, data base64-decoded)."""
+    values = [v.encode() for v in secret.get("stringData", {}).values()]
+    values += [base64.b64decode(v) for v in secret.get("data", {}).values()]
+    return [v for v in values if len(v) >= 8]
 
 
 def _pdb_expected_pods(cluster: Cluster, namespace: str, name: str) -> int | None:
