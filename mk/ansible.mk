@@ -2,7 +2,7 @@
 # Tools live in their own venv (requirements/ansible.txt); the container image, the offline
 # Kubernetes .deb packages and the venv are cached in $(HOMECARE_CACHE).
 ANSIBLE_VENV = $(shell scripts/tool-venv.sh ansible requirements/ansible.txt)
-ANSIBLE_IMAGE_VERSION := 1
+ANSIBLE_IMAGE_VERSION := 2
 ANSIBLE_IMAGE := localhost/homecare/bookworm-systemd:$(ANSIBLE_IMAGE_VERSION)
 ANSIBLE_APT := podman runc debootstrap dpkg-dev xz-utils uidmap slirp4netns containernetworking-plugins
 ANSIBLE_NETWORKS := homecare-mol-wifi=10.77.20.0/24 homecare-mol-lan=10.77.10.0/24

@@ -23,7 +23,9 @@ deb $mirror bookworm main
 deb $mirror bookworm-updates main
 deb ${mirror%/debian}/debian-security bookworm-security main
 SOURCES
-  rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/archives/*.deb
+  # Package lists as of the build, so apt's cache_valid_time logic in the roles sees a real cache.
+  chroot "$rootfs" apt-get update -qq >&2
+  rm -rf "$rootfs"/var/cache/apt/archives/*.deb
   : > "$rootfs/etc/machine-id"
   # Consoles and udev make no sense in a container and slow the boot down.
   for unit in getty@tty1.service console-getty.service systemd-udevd.service; do
