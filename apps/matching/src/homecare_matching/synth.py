@@ -97,53 +97,64 @@ def week_start(seed_date: date = date(2026, 12, 7)) -> date:
     return seed_date - timedelta(days=seed_date.weekday())
 
 
-def _uuid(rng: np.random.Generator) -> str:
-    return str(uuid.UUID(bytes=rng.bytes(16), version=4))
-
-
 def caregivers(n: int, seed: int = 0, monday: date | None = None) -> list[Caregiver]:
+    """`n` caregivers; bookings never overlap (at most one per day), as the backend enforces."""
     rng = np.random.default_rng(seed)
     monday = monday or week_start()
     lat, lon = _points(rng, n)
     skills = list(Skill)
     skill_p = np.array([0.45, 0.6, 0.5, 0.85, 0.8, 0.8, 0.9, 0.4, 0.3])
+    has_skill = rng.random((n, len(skills))) < skill_p
     extra_languages = [lang for lang in Language if lang is not Language.KO]
+    speaks = rng.random((n, len(extra_languages))) < 0.04
+    shift = rng.integers(len(SHIFTS), size=(n, 2))
+    second_shift = rng.random(n) < 0.3
+    off_days = rng.random((n, 7)) < 0.12
+    busy_days = rng.random((n, 7)) < 0.15
+    busy_hour = rng.integers(7, 18, size=(n, 7))
+    busy_len = rng.integers(2, 5, size=(n, 7))
+    radius = rng.choice([3.0, 5.0, 8.0, 10.0, 15.0], size=n)
+    female = rng.random(n) < 0.9
+    rated = rng.random(n) < 0.8
+    rating = np.clip(rng.normal(4.3, 0.45, n), 1, 5).round(2)
+    rating_count = rng.integers(1, 120, size=n)
+    rate = rng.integers(13, 19, size=n) * 1000
+    ids = rng.bytes(16 * n)
+    days = [monday + timedelta(days=d) for d in range(7)]
     result = []
     for i in range(n):
-        shift_days, start, end = SHIFTS[rng.integers(len(SHIFTS))]
-        slots = tuple(WeeklySlot(day, start, end) for day in shift_days)
-        if rng.random() < 0.3:  # a second pattern, e.g. weekend mornings
-            extra_days, s2, e2 = SHIFTS[rng.integers(len(SHIFTS))]
-            slots += tuple(WeeklySlot(day, s2, e2) for day in extra_days)
-        days_off = frozenset(
-            monday + timedelta(days=int(d)) for d in rng.choice(7, rng.integers(0, 3), False)
+        patterns = [SHIFTS[shift[i, 0]]] + ([SHIFTS[shift[i, 1]]] if second_shift[i] else [])
+        ends: dict[tuple[int, time], time] = {}
+        for days_, start, end in patterns:  # one slot per (weekday, start), as the DB keys them
+            for day in days_:
+                ends[(day, start)] = max(end, ends.get((day, start), end))
+        slots = tuple(WeeklySlot(day, start, end) for (day, start), end in ends.items())
+        busy = tuple(
+            Busy(
+                datetime.combine(days[d], time(int(busy_hour[i, d])), KST),
+                datetime.combine(days[d], time(int(busy_hour[i, d] + busy_len[i, d])), KST),
+            )
+            for d in np.flatnonzero(busy_days[i]).tolist()
         )
-        busy = []
-        for _ in range(rng.integers(0, 4)):
-            day = monday + timedelta(days=int(rng.integers(7)))
-            begin = datetime.combine(day, time(int(rng.integers(7, 18))), KST)
-            busy.append(Busy(begin, begin + timedelta(hours=int(rng.integers(2, 5)))))
-        rated = rng.random() < 0.8
         result.append(
             Caregiver(
-                id=_uuid(rng),
+                id=str(uuid.UUID(bytes=ids[16 * i : 16 * i + 16], version=4)),
                 latitude=float(lat[i]),
                 longitude=float(lon[i]),
-                service_radius_km=float(rng.choice([3.0, 5.0, 8.0, 10.0, 15.0])),
-                skills=frozenset(
-                    s for s, p in zip(skills, skill_p, strict=True) if rng.random() < p
-                ),
+                service_radius_km=float(radius[i]),
+                skills=frozenset(s for s, ok in zip(skills, has_skill[i], strict=True) if ok),
                 languages=frozenset(
-                    [Language.KO] + [lang for lang in extra_languages if rng.random() < 0.04]
+                    [Language.KO]
+                    + [lang for lang, ok in zip(extra_languages, speaks[i], strict=True) if ok]
                 ),
-                gender=Gender.FEMALE if rng.random() < 0.9 else Gender.MALE,
-                rating_avg=float(np.clip(rng.normal(4.3, 0.45), 1, 5).round(2)) if rated else None,
-                rating_count=int(rng.integers(1, 120)) if rated else 0,
-                hourly_rate_krw=int(rng.integers(13, 19)) * 1000,
+                gender=Gender.FEMALE if female[i] else Gender.MALE,
+                rating_avg=float(rating[i]) if rated[i] else None,
+                rating_count=int(rating_count[i]) if rated[i] else 0,
+                hourly_rate_krw=int(rate[i]),
                 load=len(busy),
                 slots=slots,
-                days_off=days_off,
-                busy=tuple(busy),
+                days_off=frozenset(days[d] for d in np.flatnonzero(off_days[i]).tolist()),
+                busy=busy,
             )
         )
     return result

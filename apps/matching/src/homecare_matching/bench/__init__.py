@@ -1,0 +1,1 @@
+"""`make bench-matching`: the matching service measured against a PostGIS baseline."""
