@@ -6,6 +6,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from prometheus_client.parser import text_string_to_metric_families
+
 
 @dataclass(frozen=True)
 class AgeKeys:
@@ -23,3 +25,13 @@ def make_age_keys(directory: Path, name: str = "backup-key") -> AgeKeys:
     ).stdout
     recipients.write_text(public)
     return AgeKeys(identity, recipients)
+
+
+def metric_values(path: Path, kind: str) -> dict[str, float]:
+    """The samples of one backup kind in a node-exporter textfile, parsed by prometheus_client."""
+    return {
+        sample.name: sample.value
+        for family in text_string_to_metric_families(path.read_text())
+        for sample in family.samples
+        if sample.labels.get("kind") == kind
+    }

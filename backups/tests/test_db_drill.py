@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
+from drill_support import metric_values
 
 from homecare_backups.fingerprint import differences, fingerprint
 from homecare_backups.pg import PgTools, parse_url
@@ -100,15 +100,6 @@ def common_args(dest: Path, keys, metrics: Path) -> list[str | Path]:  # type: i
     ]
 
 
-def metric_values(path: Path) -> dict[str, float]:
-    return {
-        sample.name: sample.value
-        for family in text_string_to_metric_families(path.read_text())
-        for sample in family.samples
-        if sample.labels.get("kind") == "postgres"
-    }
-
-
 def test_db_drill_restores_identical_data_and_reports_rto(  # type: ignore[no-untyped-def]
     source_db: str, run_cli, age_keys, tmp_path: Path
 ) -> None:
@@ -140,7 +131,7 @@ def test_db_drill_restores_identical_data_and_reports_rto(  # type: ignore[no-un
     rto = float(re.search(r"measured RTO (\d+\.\d+) s", result.out)[1])  # type: ignore[index]
     assert 0 < rto < 120
 
-    values = metric_values(metrics)
+    values = metric_values(metrics, "postgres")
     assert values["homecare_backup_drill_rto_seconds"] == pytest.approx(rto, abs=0.006)
     backup_set = sorted(dest.glob("db-*"))
     assert [p.suffix for p in backup_set] == [".age", ".json", ".sha256"]
@@ -247,7 +238,7 @@ def test_failed_backup_keeps_previous_backups_and_reports_failure(  # type: igno
         "db-homecare-20260101T000000Z.dump.age",
         "db-homecare-20260101T000000Z.sha256",
     ]
-    assert metric_values(metrics)["homecare_backup_last_attempt_success"] == 0
+    assert metric_values(metrics, "postgres")["homecare_backup_last_attempt_success"] == 0
 
 
 def test_database_urls_keep_the_password_out_of_argv() -> None:

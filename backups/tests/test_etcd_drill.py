@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from drill_support import make_age_keys
+from drill_support import make_age_keys, metric_values
 from etcd_harness import EtcdClient, KubeletEmulator, kubeadm_etcd_manifest, make_etcd_pki
-from prometheus_client.parser import text_string_to_metric_families
 
 from homecare_backups.etcd_snapshot import HASH_SIZE
 from homecare_backups.pki import REQUIRED_PKI_FILES
@@ -155,14 +154,6 @@ def finalize_args(
     return args
 
 
-def metric_values(path: Path) -> dict[str, float]:
-    return {
-        sample.name: sample.value
-        for family in text_string_to_metric_families(path.read_text())
-        for sample in family.samples
-    }
-
-
 def test_etcd_backup_verify_restore_drill(
     cluster: Cluster,
     run_cli,
@@ -182,7 +173,7 @@ def test_etcd_backup_verify_restore_drill(
     assert cluster.snapshot.read_bytes()[:4096] not in encrypted.read_bytes()  # encrypted at rest
 
     # Metrics exported by this run: success time inside the run, size = the set on disk.
-    values = metric_values(metrics)
+    values = metric_values(metrics, "etcd")
     assert began <= values["homecare_backup_last_success_timestamp_seconds"] <= finished
     assert values["homecare_backup_last_size_bytes"] == sum(
         p.stat().st_size for p in dest.iterdir()
@@ -315,7 +306,7 @@ def test_damaged_snapshot_is_rejected_and_nothing_is_deleted(  # type: ignore[no
     assert "nothing was deleted" in result.err
     assert sorted(p.name for p in dest.iterdir()) == before
     assert bad.read_bytes() != b"" or damage == "empty"
-    values = metric_values(metrics)
+    values = metric_values(metrics, "etcd")
     assert values["homecare_backup_last_attempt_success"] == 0
     assert values["homecare_backup_last_success_timestamp_seconds"] == 1234.0
     verify = run_cli("etcd", "verify", bad)

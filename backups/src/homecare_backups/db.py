@@ -18,7 +18,7 @@ from homecare_backups import crypto
 from homecare_backups.artifacts import BackupSet, copy_set, list_sets, new_stamp, set_of, sha256_of
 from homecare_backups.errors import BackupError, RefusedError
 from homecare_backups.fingerprint import differences, fingerprint
-from homecare_backups.metrics import MetricsTarget, export
+from homecare_backups.metrics import MetricsTarget, export, record_backup
 from homecare_backups.pg import Connection, PgTools
 from homecare_backups.pg_scratch import ScratchPostgres
 from homecare_backups.progress import Progress
@@ -45,31 +45,7 @@ def prefix_for(database: str) -> str:
 
 def backup(options: BackupOptions, snapshot: str | None = None) -> BackupSet:
     progress = Progress(f"PostgreSQL backup of {options.source.database}")
-    began = time.monotonic()
-    try:
-        result = _backup(options, progress, snapshot)
-    except BackupError:
-        export(options.metrics, "postgres", _attempt(False))
-        raise
-    export(
-        options.metrics,
-        "postgres",
-        {
-            **_attempt(True),
-            "homecare_backup_last_success_timestamp_seconds": time.time(),
-            "homecare_backup_last_size_bytes": float(result.size_bytes()),
-            "homecare_backup_last_duration_seconds": time.monotonic() - began,
-        },
-    )
-    print(f"==> backup {result.base} complete in {time.monotonic() - began:.2f} s", flush=True)
-    return result
-
-
-def _attempt(success: bool) -> dict[str, float]:
-    return {
-        "homecare_backup_last_attempt_timestamp_seconds": time.time(),
-        "homecare_backup_last_attempt_success": 1.0 if success else 0.0,
-    }
+    return record_backup(options.metrics, "postgres", lambda: _backup(options, progress, snapshot))
 
 
 def _backup(options: BackupOptions, progress: Progress, snapshot: str | None) -> BackupSet:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +11,7 @@ from homecare_backups import crypto, pki
 from homecare_backups.artifacts import BackupSet, copy_set, list_sets, new_stamp, sha256_of
 from homecare_backups.errors import BackupError
 from homecare_backups.etcd_snapshot import verify_snapshot
-from homecare_backups.metrics import MetricsTarget, export
+from homecare_backups.metrics import MetricsTarget, record_backup
 from homecare_backups.progress import Progress
 from homecare_backups.retention import RetentionPolicy, apply_retention
 
@@ -37,28 +36,9 @@ class FinalizeOptions:
 
 def finalize(options: FinalizeOptions, now: datetime | None = None) -> BackupSet:
     progress = Progress(f"etcd backup from {options.snapshot}")
-    began = time.monotonic()
-    try:
-        backup = _finalize(options, progress, now or datetime.now(UTC))
-    except BackupError:
-        export(options.metrics, "etcd", _attempt(success=False))
-        raise
-    values = {
-        **_attempt(success=True),
-        "homecare_backup_last_success_timestamp_seconds": time.time(),
-        "homecare_backup_last_size_bytes": float(backup.size_bytes()),
-        "homecare_backup_last_duration_seconds": time.monotonic() - began,
-    }
-    export(options.metrics, "etcd", values)
-    print(f"==> backup {backup.base} complete in {time.monotonic() - began:.2f} s", flush=True)
-    return backup
-
-
-def _attempt(success: bool) -> dict[str, float]:
-    return {
-        "homecare_backup_last_attempt_timestamp_seconds": time.time(),
-        "homecare_backup_last_attempt_success": 1.0 if success else 0.0,
-    }
+    return record_backup(
+        options.metrics, "etcd", lambda: _finalize(options, progress, now or datetime.now(UTC))
+    )
 
 
 def _finalize(options: FinalizeOptions, progress: Progress, now: datetime) -> BackupSet:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from homecare_backups.artifacts import BackupSet
 from homecare_backups.errors import BackupError
 
 HELP = {
@@ -22,7 +25,6 @@ HELP = {
     "homecare_backup_last_duration_seconds": "Seconds the last successful backup run took.",
     "homecare_backup_last_attempt_timestamp_seconds": "Unix time the last backup attempt ended.",
     "homecare_backup_last_attempt_success": "1 if the last backup attempt succeeded, else 0.",
-    "homecare_backup_retained_sets": "Complete backup sets kept after pruning, per location.",
     "homecare_backup_drill_rto_seconds": "Measured restore time (RTO) of the last restore drill.",
     "homecare_backup_drill_success_timestamp_seconds": "Unix time the last restore drill passed.",
 }
@@ -112,3 +114,33 @@ def export(
         write_textfile(target.textfile, kind, values, extra or {})
     if target.pushgateway_url is not None:
         push(target.pushgateway_url, kind, values, extra or {})
+
+
+def _attempt(success: bool) -> dict[str, float]:
+    return {
+        "homecare_backup_last_attempt_timestamp_seconds": time.time(),
+        "homecare_backup_last_attempt_success": 1.0 if success else 0.0,
+    }
+
+
+def record_backup(target: MetricsTarget, kind: str, make: Callable[[], BackupSet]) -> BackupSet:
+    """Run one backup and export its metrics; a failure only updates the attempt samples."""
+    began = time.monotonic()
+    try:
+        backup = make()
+    except BackupError:
+        export(target, kind, _attempt(success=False))
+        raise
+    duration = time.monotonic() - began
+    export(
+        target,
+        kind,
+        {
+            **_attempt(success=True),
+            "homecare_backup_last_success_timestamp_seconds": time.time(),
+            "homecare_backup_last_size_bytes": float(backup.size_bytes()),
+            "homecare_backup_last_duration_seconds": duration,
+        },
+    )
+    print(f"==> backup {backup.base} complete in {duration:.2f} s", flush=True)
+    return backup

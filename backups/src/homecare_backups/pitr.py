@@ -12,7 +12,6 @@ import os
 import pwd
 import tarfile
 import tempfile
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +19,7 @@ from pathlib import Path
 from homecare_backups import crypto
 from homecare_backups.artifacts import BackupSet, list_sets, new_stamp, set_of, sha256_of
 from homecare_backups.errors import BackupError
-from homecare_backups.metrics import MetricsTarget, export
+from homecare_backups.metrics import MetricsTarget, record_backup
 from homecare_backups.pg import Connection, PgTools
 from homecare_backups.proc import run
 from homecare_backups.progress import Progress
@@ -43,7 +42,10 @@ class BaseBackupOptions:
 
 def basebackup(options: BaseBackupOptions) -> BackupSet:
     progress = Progress(f"PostgreSQL base backup of {options.source.url}")
-    began = time.monotonic()
+    return record_backup(options.metrics, "postgres-base", lambda: _basebackup(options, progress))
+
+
+def _basebackup(options: BaseBackupOptions, progress: Progress) -> BackupSet:
     crypto.check_recipients_file(options.recipients_file)
     options.dest.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC)
@@ -79,15 +81,6 @@ def basebackup(options: BaseBackupOptions) -> BackupSet:
     with progress.step(f"pruning base backups in {options.dest}"):
         plan = apply_retention(list_sets(options.dest, PREFIX), options.policy, now)
         progress.note(f"kept {len(plan.keep)}, deleted {len(plan.delete)}")
-    export(
-        options.metrics,
-        "postgres-base",
-        {
-            "homecare_backup_last_success_timestamp_seconds": time.time(),
-            "homecare_backup_last_size_bytes": float(result.size_bytes()),
-            "homecare_backup_last_duration_seconds": time.monotonic() - began,
-        },
-    )
     return result
 
 
