@@ -4,14 +4,15 @@
 #                       register the kwok nodes msi-master and desktop-worker, write a kubeconfig
 #   cluster.sh down     stop every process this cluster started (by pid) and keep the logs
 #   cluster.sh status   print the pids and the kubeconfig path
-# Environment: E2E_CLUSTER_DIR (state, default build/e2e/cluster), E2E_PORT_BASE (default 36000:
-# etcd BASE+379/380, apiserver BASE+443, controller-manager BASE+257, scheduler BASE+259),
+# Environment: E2E_CLUSTER_DIR (state, default build/e2e/cluster), E2E_PORT_BASE (default 26000,
+# below the ephemeral port range 32768+: etcd BASE+379/380, apiserver BASE+443, controller-manager
+# BASE+257, scheduler BASE+259),
 # E2E_ENCRYPTION_CONFIG (an EncryptionConfiguration to use instead of a generated secretbox one).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 dir=${E2E_CLUSTER_DIR:-$repo/build/e2e/cluster}
-base=${E2E_PORT_BASE:-36000}
+base=${E2E_PORT_BASE:-26000}
 etcd_port=$((base + 379)) etcd_peer_port=$((base + 380)) api_port=$((base + 443))
 kcm_port=$((base + 257)) sched_port=$((base + 259))
 components=(kwok kube-scheduler kube-controller-manager kube-apiserver etcd)

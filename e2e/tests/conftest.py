@@ -18,8 +18,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from kube import REPO, Cluster, Obj, tool_paths
 from manifests import dump, load, restricted_namespaces, stacks, static_volumes
 
-# Ports BASE+257..BASE+443 on 127.0.0.1; kept away from `make cluster-up` (36000) and the app.
-TEST_PORT_BASE = int(os.environ.get("E2E_TEST_PORT_BASE", "37000"))
+# Ports BASE+257..BASE+443 on 127.0.0.1; kept away from `make cluster-up` (26000), the app and
+# the ephemeral port range (32768+), where outgoing loopback connections take their ports.
+TEST_PORT_BASE = int(os.environ.get("E2E_TEST_PORT_BASE", "27000"))
 
 
 @dataclass

@@ -25,7 +25,7 @@ from manifests import dump, load, static_volumes
 from pulumi import automation as auto
 
 STACK = "dev"
-PORT_BASE = int(os.environ.get("E2E_PULUMI_PORT_BASE", "38000"))
+PORT_BASE = int(os.environ.get("E2E_PULUMI_PORT_BASE", "28000"))
 NAMESPACE = "homecare-dev"
 
 

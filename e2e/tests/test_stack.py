@@ -19,8 +19,8 @@ import yaml
 from conftest import Deployed
 from kube import Cluster, Obj, label_selector, names, wait_until
 from manifests import dump, load, of_kind, stacks
+from placement import ROLE_LABEL, allowed_on, constrains_role, pod_template, tolerates
 
-NODE_LABEL = "homecare.io/role"
 CONTROL_PLANE_NODE = "msi-master"
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 
@@ -33,10 +33,6 @@ def _key(obj: Obj) -> tuple[str, str, str]:
 def _pods_of(cluster: Cluster, workload: Obj) -> list[Obj]:
     selector = label_selector(workload["spec"]["selector"]["matchLabels"])
     return cluster.items("pods", workload["metadata"]["namespace"], selector)
-
-
-def _node_labels(cluster: Cluster) -> dict[str, dict[str, str]]:
-    return {n["metadata"]["name"]: n["metadata"]["labels"] for n in cluster.items("nodes")}
 
 
 def test_api_server_accepts_every_object(deployed: Deployed) -> None:
@@ -75,17 +71,28 @@ def test_workloads_become_available_on_the_right_nodes(deployed: Deployed) -> No
         cluster.kubectl(
             "rollout", "status", f"{kind.lower()}/{name}", "-n", namespace, "--timeout=120s"
         )
-    labels = _node_labels(cluster)
+    nodes = {n["metadata"]["name"]: n for n in cluster.items("nodes")}
     for workload in workloads:
+        template = pod_template(workload)
+        assert constrains_role(template), f"{names([workload])} does not pin {ROLE_LABEL}"
         pods = _pods_of(cluster, workload)
         assert pods, f"{names([workload])} has no pods"
-        wanted = workload["spec"]["template"]["spec"].get("nodeSelector", {})
         for pod in pods:
-            node = pod["spec"].get("nodeName")
-            assert pod["status"]["phase"] == "Running", f"{pod['metadata']['name']} not Running"
-            assert node in labels, f"{pod['metadata']['name']} is on unknown node {node}"
-            missing = {k: v for k, v in wanted.items() if labels[node].get(k) != v}
-            assert not missing, f"{pod['metadata']['name']} on {node} lacks labels {missing}"
+            pod_name, node_name = pod["metadata"]["name"], pod["spec"].get("nodeName")
+            assert pod["status"]["phase"] == "Running", f"{pod_name} is not Running"
+            assert node_name in nodes, f"{pod_name} is on unknown node {node_name}"
+            node = nodes[node_name]
+            assert allowed_on(pod["spec"], node["metadata"]["labels"]), (
+                f"{pod_name} runs on {node_name}, which its node selector/affinity excludes"
+            )
+            assert tolerates(pod["spec"], node["spec"].get("taints", [])), (
+                f"{pod_name} runs on {node_name} without tolerating its taints"
+            )
+
+
+def test_cronjobs_pin_a_node_role(deployed: Deployed) -> None:
+    for cronjob in of_kind(deployed.docs, "CronJob"):
+        assert constrains_role(pod_template(cronjob)), f"{names([cronjob])} has no node role"
 
 
 def test_etcd_backup_job_runs_on_the_control_plane(deployed: Deployed) -> None:
