@@ -11,7 +11,8 @@ ctx=$root/build/images
 py=$root/.venv/bin/python
 uv=$root/.venv/bin/uv
 export CONTAINERS_CONF=${CONTAINERS_CONF:-$root/images/containers.conf}
-ETCD_VERSION=v3.6.5
+# etcdutl/etcdctl: the release the e2e cluster and the backup drills use (one builder, cached).
+ETCD_VERSION=$(awk '$1 == "go.etcd.io/etcd/server/v3" {print $2}' e2e/tools/etcd/go.mod)
 PIP_VERSION=26.3
 PLATFORMS=(manylinux_2_36_x86_64 manylinux_2_34_x86_64 manylinux_2_28_x86_64
   manylinux_2_17_x86_64 manylinux2014_x86_64 manylinux_2_12_x86_64 manylinux2010_x86_64
@@ -20,7 +21,7 @@ PLATFORMS=(manylinux_2_36_x86_64 manylinux_2_34_x86_64 manylinux_2_28_x86_64
 step() { echo "==> $*" >&2; }
 elapsed() { echo $(($(date +%s) - $1)); }
 
-scripts/ensure-apt.sh podman debootstrap containernetworking-plugins iptables
+scripts/ensure-apt.sh podman runc debootstrap containernetworking-plugins iptables
 base_python=$(images/build-base.sh python)
 base_backups=$(images/build-base.sh backups)
 
@@ -36,14 +37,24 @@ stage_python() {
   local name=$1 package=$2 dir=$ctx/$1
   mkdir -p "$dir/wheels" "$dir/tools"
   echo "$package" > "$dir/requirements.in"
+  if [ -f "images/$name.extra.in" ]; then grep -v '^#' "images/$name.extra.in" >> "$dir/requirements.in"; fi
   "$uv" pip compile -q --python-version 3.11 --python-platform x86_64-manylinux_2_36 \
     --find-links "$ctx/local-wheels" --constraint requirements/dev.txt --no-header \
     --no-annotate --no-emit-index-url "$dir/requirements.in" -o "$dir/requirements.txt" >&2
   local platform_args=()
   for p in "${PLATFORMS[@]}"; do platform_args+=(--platform "$p"); done
+  local sdist_only
+  sdist_only=$(grep -v '^#' images/sdist-only.txt | sed 's/$/==/' | paste -sd'|')
+  grep -Ev "^($sdist_only)" "$dir/requirements.txt" > "$dir/binary.txt" || true
+  grep -E "^($sdist_only)" "$dir/requirements.txt" > "$dir/source.txt" || true
   "$py" -m pip download -q --disable-pip-version-check --only-binary=:all: --no-deps \
     --python-version 3.11 --implementation cp "${platform_args[@]}" \
-    --find-links "$ctx/local-wheels" -r "$dir/requirements.txt" -d "$dir/wheels" >&2
+    --find-links "$ctx/local-wheels" -r "$dir/binary.txt" -d "$dir/wheels" >&2
+  if [ -s "$dir/source.txt" ]; then
+    "$py" -m pip wheel -q --disable-pip-version-check --no-deps --no-binary=:all: \
+      -r "$dir/source.txt" -w "$dir/wheels" >&2
+  fi
+  rm -f "$dir/binary.txt" "$dir/source.txt"
   "$py" -m pip download -q --disable-pip-version-check --no-deps "pip==$PIP_VERSION" \
     -d "$dir/tools" >&2
   mv "$dir"/tools/pip-*.whl "$dir/tools/pip.whl"
@@ -67,7 +78,7 @@ cp -r apps/frontend/dist "$ctx/frontend/dist"
 cp images/static-server/static_server.py "$ctx/frontend/"
 
 step "staging etcdutl/etcdctl $ETCD_VERSION"
-etcd_bin=$(backups/tools/build-etcd.sh "$ETCD_VERSION")
+etcd_bin=$(e2e/tools/build-etcd.sh)
 mkdir -p "$ctx/backups/bin"
 cp "$etcd_bin/etcdutl-$ETCD_VERSION" "$ctx/backups/bin/etcdutl"
 cp "$etcd_bin/etcdctl-$ETCD_VERSION" "$ctx/backups/bin/etcdctl"
@@ -85,4 +96,11 @@ build frontend apps/frontend/Containerfile "$base_python"
 build backups backups/Containerfile "$base_backups"
 
 "$py" images/check_images.py --tag "$tag"
+
+# Keep only this tag of our four images (each commit would otherwise add ~1 GB).
+for name in backend matching frontend backups; do
+  podman images --format '{{.Repository}}:{{.Tag}}' "localhost/homecare/$name" \
+    | grep -vx "localhost/homecare/$name:$tag" | xargs -r podman rmi -f >/dev/null 2>&1 || true
+done
+podman image prune -f >/dev/null 2>&1 || true
 echo "$tag"

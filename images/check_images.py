@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -53,6 +54,11 @@ HTTP_IMAGES = (
         {"HOMECARE_API_URL": "https://api.example.test"},
         extra_paths=("/", "/config.json", "/some/client/route"),
     ),
+)
+
+
+os.environ.setdefault(
+    "CONTAINERS_CONF", os.path.join(os.path.dirname(os.path.abspath(__file__)), "containers.conf")
 )
 
 

@@ -40,8 +40,8 @@ images: $(VENV_STAMP) ## build homecare/{backend,matching,frontend,backups} offl
 	@images/build-images.sh $(if $(IMAGE_TAG),$(IMAGE_TAG))
 
 lint-infra: $(VENV_STAMP)
-	$(VENV)/bin/ruff check infra
-	$(VENV)/bin/ruff format --check infra
-	$(VENV)/bin/mypy --config-file pyproject.toml infra/homecare_infra
+	$(VENV)/bin/ruff check infra images
+	$(VENV)/bin/ruff format --check infra images
+	MYPYPATH=infra $(VENV)/bin/mypy --config-file pyproject.toml infra/homecare_infra
 
 LINT_TARGETS += lint-infra
