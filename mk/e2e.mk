@@ -36,7 +36,7 @@ e2e-pulumi: $(VENV_STAMP) e2e-tools e2e-pulumi-tools manifests ## run the Pulumi
 lint-e2e: $(VENV_STAMP)
 	$(VENV)/bin/ruff check e2e
 	$(VENV)/bin/ruff format --check e2e
-	MYPYPATH=e2e/tests $(VENV)/bin/mypy --strict e2e/tests/*.py e2e/cluster/*.py e2e/pulumi/*.py
+	MYPYPATH=e2e/tests:e2e/pulumi $(VENV)/bin/mypy --strict e2e/tests/*.py e2e/cluster/*.py e2e/pulumi/*.py
 	bash -n e2e/cluster/cluster.sh $(wildcard e2e/tools/*.sh)
 
 LINT_TARGETS += lint-e2e
