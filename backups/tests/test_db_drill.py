@@ -246,3 +246,24 @@ def test_database_urls_keep_the_password_out_of_argv() -> None:
     assert conn.url == "postgresql://app@db.homecare.svc:5432/homecare?sslmode=require"
     assert conn.env == {"PGPASSWORD": "p@ss"}
     assert conn.database == "homecare"
+
+
+def test_drill_into_an_existing_empty_server_cleans_up(  # type: ignore[no-untyped-def]
+    source_db: str, run_cli, age_keys, tmp_path: Path, embedded_pg: EmbeddedPostgres
+) -> None:
+    databases = "SELECT datname FROM pg_database ORDER BY 1"
+    before = embedded_pg.psql(databases)
+    result = run_cli(
+        "db",
+        "drill",
+        "--database-url-env",
+        URL_ENV,
+        *common_args(tmp_path / "b", age_keys, tmp_path / "m.prom"),
+        "--identity-file",
+        age_keys.identity,
+        "--target-admin-url",
+        embedded_pg.url("postgres"),
+    )
+    assert result.code == 0, result.err
+    assert "drill passed" in result.out
+    assert embedded_pg.psql(databases) == before  # the drill database was dropped

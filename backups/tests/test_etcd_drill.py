@@ -189,6 +189,10 @@ def test_etcd_backup_verify_restore_drill(
     )
     assert verified.code == 0
     assert "is a good snapshot" in verified.out
+    checksums_only = run_cli("etcd", "verify", offnode / encrypted.name)  # no key on the worker
+    assert checksums_only.code == 0
+    assert "3 files match" in checksums_only.out
+    assert f"revision {cluster.snapshot_revision}" in checksums_only.out
 
     new_data = cluster.root / "var-lib-etcd-restored"
     restore = [
