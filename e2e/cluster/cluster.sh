@@ -11,7 +11,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-dir=${E2E_CLUSTER_DIR:-$repo/build/e2e/cluster}
+dir=$(realpath -m "${E2E_CLUSTER_DIR:-$repo/build/e2e/cluster}")
 base=${E2E_PORT_BASE:-26000}
 etcd_port=$((base + 379)) etcd_peer_port=$((base + 380)) api_port=$((base + 443))
 kcm_port=$((base + 257)) sched_port=$((base + 259))
