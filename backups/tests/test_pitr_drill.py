@@ -3,9 +3,11 @@ moment between two commits → the recovered server has the first and not the se
 
 from __future__ import annotations
 
+import io
 import os
 import pwd
 import shutil
+import tarfile
 import tempfile
 import time
 from collections.abc import Iterator
@@ -13,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from homecare_backups.errors import BackupError
 from homecare_backups.pg_scratch import free_port
+from homecare_backups.pitr import _safe_extract
 from homecare_devtools.pg import BIN_DIR, SERVICE_USER, EmbeddedPostgres
 
 AS_ROOT = os.geteuid() == 0
@@ -150,3 +154,38 @@ def test_pitr_refuses_a_target_before_the_base_backup(  # type: ignore[no-untype
         age_keys.identity,
     )
     assert "has no time zone" in naive.err
+
+
+@pytest.mark.parametrize("has_data_filter", [True, False])
+def test_base_backup_unpacking_refuses_paths_outside_the_data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, has_data_filter: bool
+) -> None:
+    if not has_data_filter:  # Debian bookworm's Python 3.11.2 has no tarfile filters
+        monkeypatch.delattr(tarfile, "data_filter")
+    for name, outcome in (
+        ("PG_VERSION", "inside"),
+        ("../escape", "refused"),
+        ("/etc/homecare-evil", "refused-or-inside"),
+    ):
+        archive_path = tmp_path / f"{abs(hash(name))}.tar"
+        with tarfile.open(archive_path, "w") as archive:
+            info = tarfile.TarInfo(name)
+            info.size = 2
+            archive.addfile(info, io.BytesIO(b"18"))
+        target = tmp_path / f"out-{abs(hash(name))}"
+        target.mkdir()
+        with tarfile.open(archive_path) as archive:
+            try:
+                _safe_extract(archive, target)
+                refused = False
+            except (BackupError, tarfile.FilterError):
+                refused = True
+        inside = target / name.lstrip("/")
+        if outcome == "inside":
+            assert inside.read_text() == "18"
+        elif outcome == "refused":
+            assert refused
+        else:  # the data filter strips the leading "/", our own check refuses
+            assert refused or inside.read_text() == "18"
+    assert not (tmp_path / "escape").exists()
+    assert not Path("/etc/homecare-evil").exists()

@@ -84,6 +84,24 @@ def _basebackup(options: BaseBackupOptions, progress: Progress) -> BackupSet:
     return result
 
 
+def _safe_extract(archive: tarfile.TarFile, target: Path) -> None:
+    """Extract refusing absolute paths, `..` and links out of the tree (tarfile's data filter,
+    or an equivalent check on Pythons without it, e.g. Debian bookworm's 3.11.2)."""
+    if hasattr(tarfile, "data_filter"):
+        archive.extractall(target, filter="data")
+        return
+    for member in archive.getmembers():
+        name = Path(member.name)
+        link = Path(member.linkname) if member.issym() or member.islnk() else None
+        if (
+            name.is_absolute()
+            or ".." in name.parts
+            or (link and (link.is_absolute() or ".." in link.parts))
+        ):
+            raise BackupError(f"base backup member {member.name} has an unsafe path")
+    archive.extractall(target)  # noqa: S202 - members checked above
+
+
 def _parse_target(target_time: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(target_time)
@@ -138,7 +156,7 @@ def pitr(
                     "use another copy or an older base backup",
                 )
         with progress.step(f"unpacking into {pgdata}"), tarfile.open(plain, "r:gz") as archive:
-            archive.extractall(pgdata, filter="data")
+            _safe_extract(archive, pgdata)
     with progress.step("writing recovery settings (restore_command, recovery_target_time)"):
         settings = (
             f"\n# homecare-backups db pitr {new_stamp()}\n"
