@@ -45,3 +45,5 @@ lint-infra: $(VENV_STAMP)
 	MYPYPATH=infra $(VENV)/bin/mypy --config-file pyproject.toml infra/homecare_infra
 
 LINT_TARGETS += lint-infra
+
+TEST_TARGETS += test-infra images

@@ -54,7 +54,7 @@ class Database(pulumi.ComponentResource):
                 )
             self._external(external_url, meta, child)
             return
-        self.password = random.RandomPassword(
+        self.password: random.RandomPassword | None = random.RandomPassword(
             "postgres-password", length=32, special=False, opts=child
         )
         auth = f"{db.user}:" + "{password}" + f"@{self.host}:{POSTGRES_PORT}/{db.name}"
