@@ -6,6 +6,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import httpx
+
 from homecare_matching.config import Settings
 from homecare_matching.main import create_app
 
@@ -30,11 +32,29 @@ async def _ids(matching: Any) -> list[str]:
 
 
 async def test_edits_are_matchable_within_two_seconds(
-    backend_db: Any, matching: Any, wait_until: Callable[..., Any]
+    backend_db: Any, wait_until: Callable[..., Any]
 ) -> None:
+    # written before the service starts, without NOTIFY: only the initial load can see them
     first = await backend_db.add_caregiver(notify=False)
     pending = await backend_db.add_caregiver(status="pending", notify=False)
+    app = create_app(Settings(env="test", database_url=backend_db.url, index_retry_seconds=0.2))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://matching"
+        ) as client,
+    ):
+        await _edits_become_matchable(backend_db, _Running(client), first, pending, wait_until)
 
+
+class _Running:
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+
+async def _edits_become_matchable(
+    backend_db: Any, matching: Any, first: str, pending: str, wait_until: Callable[..., Any]
+) -> None:
     async def ready() -> bool:
         return (await matching.client.get("/readyz")).status_code == 200
 

@@ -13,6 +13,7 @@ enough rows moved (`grid_is_stale`), and moved rows are checked exactly until th
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -21,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from homecare_matching import scoring
-from homecare_matching.geo import haversine_km_many
+from homecare_matching.geo import EARTH_RADIUS_KM, haversine_km_many
 from homecare_matching.grid import SpatialGrid
 from homecare_matching.model import (
     Caregiver,
@@ -52,6 +53,11 @@ def _bits(values: Iterable[str], table: dict[str, int]) -> int:
     for value in values:
         mask |= table[value]
     return mask
+
+
+def _reach_term(km: float) -> float:
+    """sin²(angle / 2) of a great-circle distance: the haversine `h` at exactly `km`."""
+    return math.sin(min(math.pi, km / EARTH_RADIUS_KM) / 2) ** 2
 
 
 def _words(cells: Iterable[int]) -> list[int]:
@@ -97,6 +103,8 @@ class CandidateIndex:
         self.lat = np.zeros(capacity)
         self.lon = np.zeros(capacity)
         self.radius = np.zeros(capacity)
+        self.cos_lat = np.zeros(capacity)
+        self.reach_h = np.zeros(capacity)
         self.skills = np.zeros(capacity, dtype=np.int64)
         self.languages = np.zeros(capacity, dtype=np.int64)
         self.gender = np.zeros(capacity, dtype=np.int8)
@@ -110,7 +118,7 @@ class CandidateIndex:
         old = {
             name: getattr(self, name)
             for name in (
-                "lat", "lon", "radius", "skills", "languages",
+                "lat", "lon", "radius", "cos_lat", "reach_h", "skills", "languages",
                 "gender", "rating", "load", "active", "available", "_moved_mask",
             )
         }  # fmt: skip
@@ -143,6 +151,8 @@ class CandidateIndex:
             self._moved[row] = self._changes
             self._moved_mask[row] = True
         self.radius[row] = cg.service_radius_km
+        self.cos_lat[row] = math.cos(math.radians(cg.latitude))
+        self.reach_h[row] = _reach_term(cg.service_radius_km)
         self.skills[row] = _bits(cg.skills, SKILL_BITS)
         self.languages[row] = _bits(cg.languages, LANGUAGE_BITS)
         self.gender[row] = GENDER_CODES[cg.gender]
@@ -213,6 +223,20 @@ class CandidateIndex:
         mask[rows] = True
         return mask
 
+    def _maybe_within(self, request: CareRequest, rows: IntArray) -> BoolArray:
+        """Cheap superset of the distance rule: the haversine term h against sin²(d / 2R).
+
+        h grows with distance, so comparing it to the per-row limit skips sqrt/arcsin and one
+        cosine per row; the slack keeps boundary cases for the exact haversine test after it.
+        """
+        lat = math.radians(request.latitude)
+        dphi = np.radians(self.lat[rows]) - lat
+        dlam = np.radians(self.lon[rows] - request.longitude)
+        h = np.sin(dphi / 2) ** 2 + math.cos(lat) * self.cos_lat[rows] * np.sin(dlam / 2) ** 2
+        limit = np.minimum(_reach_term(request.max_distance_km), self.reach_h[rows])
+        result: BoolArray = h <= limit * (1 + 1e-7) + 1e-15
+        return result
+
     def feasible(self, request: CareRequest) -> Feasible:
         n = len(self._ids)
         considered = int(self.active[:n].sum())
@@ -220,6 +244,7 @@ class CandidateIndex:
         rows = self._near_rows(request)
         rows = rows[self.active[rows]]
         lat, lon = request.latitude, request.longitude
+        rows = rows[self._maybe_within(request, rows)]
         dist = haversine_km_many(lat, lon, self.lat[rows], self.lon[rows])
         reach = (dist <= request.max_distance_km) & (dist <= self.radius[rows])
         rows, dist = rows[reach], dist[reach]

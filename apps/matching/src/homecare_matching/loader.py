@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import uuid
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from homecare_shared.logging import get_logger
 from homecare_shared.vocabulary import Gender, Language, Skill
 
 CHANNEL = "homecare_caregiver_changed"
+YIELD_EVERY = 2000
 log = get_logger("homecare.matching.feed")
 
 _PROFILES = """
@@ -72,25 +74,29 @@ async def fetch_caregivers(conn: asyncpg.Connection, only: str | None = None) ->
         _BOOKINGS.format(only="AND caregiver_id = $1::uuid" if only else ""), *args
     ):
         busy[r[0]].append(Busy(r[1], r[2]))
-    return [
-        Caregiver(
-            id=p[0],
-            latitude=p[1],
-            longitude=p[2],
-            service_radius_km=p[3],
-            skills=_known(list(p[4] or []), Skill),
-            languages=_known(list(p[5] or []), Language),
-            gender=Gender(p[6]),
-            rating_avg=p[7],
-            rating_count=p[8],
-            hourly_rate_krw=p[9],
-            load=len(busy[p[0]]),
-            slots=tuple(slots[p[0]]),
-            days_off=frozenset(days_off[p[0]]),
-            busy=tuple(busy[p[0]]),
+    result = []
+    for i, p in enumerate(profiles):
+        if i % YIELD_EVERY == YIELD_EVERY - 1:
+            await asyncio.sleep(0)  # a full load must not stall queries on the event loop
+        result.append(
+            Caregiver(
+                id=p[0],
+                latitude=p[1],
+                longitude=p[2],
+                service_radius_km=p[3],
+                skills=_known(list(p[4] or []), Skill),
+                languages=_known(list(p[5] or []), Language),
+                gender=Gender(p[6]),
+                rating_avg=p[7],
+                rating_count=p[8],
+                hourly_rate_krw=p[9],
+                load=len(busy[p[0]]),
+                slots=tuple(slots[p[0]]),
+                days_off=frozenset(days_off[p[0]]),
+                busy=tuple(busy[p[0]]),
+            )
         )
-        for p in profiles
-    ]
+    return result
 
 
 class IndexFeed:
@@ -111,6 +117,7 @@ class IndexFeed:
         self.loaded_at: float | None = None
         self.applied_changes = 0
         self._pending: asyncio.Queue[str] = asyncio.Queue()
+        self._known: dict[str, Caregiver] = {}  # what the index holds, to apply only changes
         self._lost = asyncio.Event()
 
     async def _connect(self) -> asyncpg.Connection:
@@ -125,7 +132,10 @@ class IndexFeed:
         return conn
 
     def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
-        self._pending.put_nowait(payload)
+        try:
+            self._pending.put_nowait(str(uuid.UUID(payload.strip())))
+        except ValueError:
+            log.warning("ignored_change_event", payload=payload[:100])
 
     def _on_lost(self, _conn: Any) -> None:
         self._lost.set()
@@ -133,9 +143,21 @@ class IndexFeed:
     async def full_resync(self, conn: asyncpg.Connection) -> None:
         started = time.perf_counter()
         caregivers = await fetch_caregivers(conn)
-        # Spatially sorted rows keep the index's column reads cache-friendly.
-        caregivers.sort(key=lambda c: (round(c.latitude, 2), c.longitude))
-        self.index.replace_all(caregivers)
+        if not self.index.loaded:
+            # Spatially sorted rows keep the index's column reads cache-friendly.
+            caregivers.sort(key=lambda c: (round(c.latitude, 2), c.longitude))
+        # Apply only what differs, yielding now and then, so queries keep being answered.
+        seen = set()
+        for i, cg in enumerate(caregivers):
+            seen.add(cg.id)
+            if self._known.get(cg.id) != cg:
+                self.index.upsert(cg)
+                self._known[cg.id] = cg
+            if i % YIELD_EVERY == YIELD_EVERY - 1:
+                await asyncio.sleep(0)
+        for gone in set(self._known) - seen:
+            self.index.remove(gone)
+            del self._known[gone]
         await self._refresh_grid()
         self.index.loaded = True
         self.loaded_at = time.time()
@@ -154,8 +176,10 @@ class IndexFeed:
         found = await fetch_caregivers(conn, caregiver_id)
         if found:
             self.index.upsert(found[0])
+            self._known[caregiver_id] = found[0]
         else:  # deleted, or no longer verified
             self.index.remove(caregiver_id)
+            self._known.pop(caregiver_id, None)
         self.applied_changes += 1
 
     async def _session(self) -> None:

@@ -183,13 +183,15 @@ def batch(n_caregivers: int, n_requests: int, verify: bool) -> list[dict[str, An
         index.feasible(r)
     runs = []
     for _ in range(3):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         result = assign.assign(index, requests, "matching", time_limit=60)
-        runs.append((time.perf_counter() - started, result))
-    total, result = sorted(runs, key=lambda x: x[0])[1]  # the median of three runs
+        runs.append((time.perf_counter() - started, time.process_time() - cpu, result))
+    total, total_cpu, result = sorted(runs, key=lambda x: x[0])[1]  # the median of three
     graph = assign.candidate_graph(index, requests)
     rows = [
         row(f"assign {n_requests}x{n_caregivers}: total (graph + solve)", total, "s",
+            target="<= 1 s"),
+        row(f"assign {n_requests}x{n_caregivers}: total CPU time (process)", total_cpu, "s",
             target="<= 1 s"),
         row(f"assign {n_requests}x{n_caregivers}: candidate graph", result.graph_seconds, "s"),
         row(f"assign {n_requests}x{n_caregivers}: solve (sparse LAPJV)", result.seconds, "s"),
@@ -263,7 +265,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         print(f"==> in-process: {args.queries} queries")
         wall, cpu, mine = in_process(index, requests)
         print("==> PostGIS baseline")
-        pg_wall, pg_tops = asyncio.run(postgis(server.url("homecare"), requests))
+        pg_wall, pg_tops = asyncio.run(
+            postgis(server.url("homecare"), requests[: args.baseline_queries])
+        )
         print("==> over HTTP (uvicorn subprocess loading its own index from the database)")
         started = time.perf_counter()
         proc, service_url = start_service(url)
@@ -277,7 +281,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         server.stop()
 
     exact = tie_equal = 0
-    for result, theirs in zip(mine, pg_tops, strict=True):
+    for result, theirs in zip(mine, pg_tops, strict=False):
         a, b = same_top([(m.caregiver_id, m.score) for m in result.matches], theirs)
         exact += a
         tie_equal += b
@@ -296,9 +300,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         row(f"{label} p99 CPU per query in-process", pct(cpu, 99), "ms"),
         row(f"{label} p50 over HTTP", pct(http_wall, 50), "ms", pg, pct(pg_wall, 50)),
         row(f"{label} p99 over HTTP", pct(http_wall, 99), "ms", pg, pct(pg_wall, 99)),
-        row(f"{label} top-10 identical to PostGIS", 100 * exact / n, "%", target="100 %"),
-        row(f"{label} top-10 identical up to exact score ties", 100 * tie_equal / n, "%",
+        row(f"{label} top-10 identical to PostGIS", 100 * exact / len(pg_tops), "%",
             target="100 %"),
+        row(f"{label} top-10 identical up to exact score ties", 100 * tie_equal / len(pg_tops),
+            "%", target="100 %"),
         row(f"{label} HTTP answers identical to in-process", 100 * http_same / n, "%"),
         row(f"{label} mean results per query",
             statistics.mean(len(m.matches) for m in mine), "caregivers"),
@@ -317,6 +322,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--caregivers", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument(
+        "--baseline-queries", type=int, default=300, help="PostGIS runs the first N queries"
+    )
     parser.add_argument("--batch-requests", type=int, default=2000)
     parser.add_argument("--batch-caregivers", type=int, default=5000)
     parser.add_argument("--no-verify", action="store_true", help="skip the dense optimum check")
