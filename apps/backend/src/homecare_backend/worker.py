@@ -1,7 +1,7 @@
 """The outbox dispatcher as its own process: `python -m homecare_backend.worker`.
 
-Delivers outbox events to the in-app feed, the SSE hubs (NOTIFY) and push services. SIGTERM or
-SIGINT stop it gracefully: the batch in flight commits and pending pushes finish first.
+Delivers outbox events to the in-app feed, the SSE hubs (NOTIFY) and push services, and advances
+dispatches (offer expiry, next waves). SIGTERM or SIGINT stop it gracefully: the batch in flight commits and pending pushes finish first.
 Several workers may run at once (rows are claimed with SKIP LOCKED).
 """
 
@@ -14,7 +14,9 @@ import sys
 import httpx
 
 from homecare_backend.config import get_settings
-from homecare_backend.db import create_engine
+from homecare_backend.db import create_engine, session_factory
+from homecare_backend.dispatch.candidates import matching_candidates
+from homecare_backend.dispatch.service import DispatchService, run_ticker
 from homecare_backend.notifications.dispatcher import Dispatcher
 from homecare_backend.notifications.wiring import build_pushers
 from homecare_shared.logging import configure_logging, get_logger
@@ -32,10 +34,16 @@ async def run() -> None:
     engine = create_engine(settings.database_url)
     async with httpx.AsyncClient(timeout=10) as http:
         dispatcher = Dispatcher(engine, settings.database_url, build_pushers(settings, http))
+        dispatch = DispatchService(
+            session_factory(engine), matching_candidates(http, settings.matching_url)
+        )
+        ticker = asyncio.create_task(run_ticker(dispatch, stop))  # offer expiry and next waves
         log.info("worker_started", fcm=settings.fcm_enabled, webpush=settings.webpush_enabled)
         try:
             await dispatcher.run(stop)
         finally:
+            stop.set()
+            await ticker
             await engine.dispose()
     log.info("worker_stopped")
 
