@@ -8,14 +8,15 @@ refuses NUL), numbers are bounded (no integer overflow in the database), times a
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Query
-from pydantic import BaseModel, Field
+from fastapi import Depends, Query, Request
+from pydantic import BaseModel, BeforeValidator, Field
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from homecare_shared.errors import ProblemError
 from homecare_shared.openapi import problem_responses
 
 _NO_CONTROL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
@@ -36,14 +37,30 @@ Email = Annotated[
     ),
 ]
 Password = Annotated[str, Field(min_length=10, max_length=128, examples=["correct-horse-2026"])]
-Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, examples=[37.5665])]
-Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, examples=[126.978])]
+Latitude = Annotated[
+    float, Field(strict=True, ge=-90, le=90, allow_inf_nan=False, examples=[37.5665])
+]
+Longitude = Annotated[
+    float, Field(strict=True, ge=-180, le=180, allow_inf_nan=False, examples=[126.978])
+]
 ClockTime = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["09:00"])]
 PageLimit = Annotated[int, Query(ge=1, le=100, description="Page size (1–100)")]
 UuidCursor = Annotated[
     uuid.UUID | None,
     Query(description="`next_cursor` of the previous page; omit for the first page"),
 ]
+
+
+def _json_integer(value: object) -> object:
+    """JSON integers only: 2000 and 2000.0 yes; true, "2000" and 2000.5 no."""
+    if isinstance(value, bool | str):
+        raise ValueError("must be a JSON integer")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]
 
 T = TypeVar("T")
 M = TypeVar("M")
@@ -74,3 +91,31 @@ async def page_by_id(
     if len(rows) > limit:
         return rows[:limit], str(getattr(rows[limit - 1], id_column.key))
     return rows, None
+
+
+def _query_names(dependant: Any) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+async def reject_unknown_query(request: Request) -> None:
+    """422 for query parameters the route does not declare (a typo must not be silently ignored)."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known = _query_names(dependant)
+    unknown = sorted(set(request.query_params.keys()) - known)
+    if unknown:
+        raise ProblemError(
+            422,
+            "unknown_query_parameter",
+            "Unknown query parameter",
+            f"Not a parameter of this route: {', '.join(repr(u) for u in unknown)}; "
+            f"known: {', '.join(sorted(known)) or 'none'}.",
+        )
+
+
+STRICT_QUERY = Depends(reject_unknown_query)

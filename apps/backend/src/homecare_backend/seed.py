@@ -119,13 +119,13 @@ def demo_rows() -> dict[type[Any], list[dict[str, Any]]]:
         )
         caregiver_id = profiles[-1]["id"]
         for weekday in range(5 if i % 2 == 0 else 6):  # Mon–Fri (or Sat), Asia/Seoul
-            start, end = (time(9), time(13)) if i % 3 else (time(8), time(18))
+            slot_start, slot_end = (time(9), time(13)) if i % 3 else (time(8), time(18))
             slots.append(
                 {
                     "caregiver_id": caregiver_id,
                     "weekday": weekday,
-                    "start_time": start,
-                    "end_time": end,
+                    "start_time": slot_start,
+                    "end_time": slot_end,
                 }
             )
         days_off.append(

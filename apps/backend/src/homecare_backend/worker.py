@@ -1,7 +1,8 @@
 """The outbox dispatcher as its own process: `python -m homecare_backend.worker`.
 
 Delivers outbox events to the in-app feed, the SSE hubs (NOTIFY) and push services, and advances
-dispatches (offer expiry, next waves). SIGTERM or SIGINT stop it gracefully: the batch in flight commits and pending pushes finish first.
+dispatches (offer expiry, next waves). SIGTERM or SIGINT stop it gracefully: the batch in flight
+commits and pending pushes finish first.
 Several workers may run at once (rows are claimed with SKIP LOCKED).
 """
 

@@ -2,7 +2,7 @@
 
 `problem_responses(401, 404)` documents error statuses on a route; `document_problem_errors(app)`
 rewrites FastAPI's default 422 (`HTTPValidationError`, application/json) into the problem+json
-body our handlers really send.
+body our handlers really send, and documents 400/413 on every operation that takes a body.
 """
 
 from __future__ import annotations
@@ -77,8 +77,11 @@ def document_problem_errors(app: FastAPI) -> None:
         for path_item in schema.get("paths", {}).values():
             for operation in path_item.values():
                 responses = operation.get("responses", {})
-                if "422" in responses:
-                    responses["422"] = problem_responses(422)[422]
+                # 422 also answers unknown query parameters, so every operation may return it.
+                responses["422"] = problem_responses(422)[422]
+                if "requestBody" in operation:  # unreadable (non-UTF-8) or oversized bodies
+                    for status, entry in problem_responses(400, 413).items():
+                        responses.setdefault(str(status), entry)
         for unused in ("HTTPValidationError", "ValidationError"):
             components.pop(unused, None)
         app.openapi_schema = schema

@@ -9,14 +9,14 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from homecare_backend.agencies.models import Agency
-from homecare_backend.api import Page, PageLimit, UuidCursor, page_by_id, text
+from homecare_backend.api import STRICT_QUERY, Page, PageLimit, UuidCursor, page_by_id, text
 from homecare_backend.auth.deps import CurrentUser, PlatformAdmin
 from homecare_backend.db import SessionDep
 from homecare_backend.users.models import Role
 from homecare_shared.errors import ProblemError
 from homecare_shared.openapi import problem_responses
 
-router = APIRouter(prefix="/v1/agencies", tags=["agencies"])
+router = APIRouter(prefix="/v1/agencies", tags=["agencies"], dependencies=[STRICT_QUERY])
 
 
 class AgencyIn(BaseModel):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
-from homecare_backend.api import AUTH_ERRORS
+from homecare_backend.api import AUTH_ERRORS, STRICT_QUERY
 from homecare_backend.auth import service
 from homecare_backend.auth.deps import CurrentUser
 from homecare_backend.auth.schemas import (
@@ -13,10 +13,11 @@ from homecare_backend.auth.schemas import (
     TokenPair,
     UserOut,
 )
+from homecare_backend.caregivers.router import me_router as caregivers_me_router
 from homecare_backend.db import SessionDep
 from homecare_shared.openapi import problem_responses
 
-router = APIRouter(prefix="/v1/auth", tags=["auth"])
+router = APIRouter(prefix="/v1/auth", tags=["auth"], dependencies=[STRICT_QUERY])
 
 
 def _client_ip(request: Request) -> str:
@@ -75,9 +76,12 @@ async def change_password(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-me_router = APIRouter(prefix="/v1", tags=["users"])
+me_router = APIRouter(prefix="/v1", tags=["users"], dependencies=[STRICT_QUERY])
 
 
 @me_router.get("/me", summary="The signed-in account", responses=AUTH_ERRORS)
 async def me(user: CurrentUser) -> UserOut:
     return UserOut.model_validate(user)
+
+
+me_router.include_router(caregivers_me_router)

@@ -4,7 +4,14 @@ import uuid
 
 from fastapi import APIRouter, status
 
-from homecare_backend.api import OBJECT_ERRORS, Page, PageLimit, UuidCursor, page_by_id
+from homecare_backend.api import (
+    OBJECT_ERRORS,
+    STRICT_QUERY,
+    Page,
+    PageLimit,
+    UuidCursor,
+    page_by_id,
+)
 from homecare_backend.auth.deps import CurrentUser, FamilyUser
 from homecare_backend.bookings import service
 from homecare_backend.bookings.models import Booking
@@ -12,7 +19,7 @@ from homecare_backend.bookings.schemas import BookingIn, BookingOut, StatusChang
 from homecare_backend.db import SessionDep
 from homecare_shared.openapi import problem_responses
 
-router = APIRouter(prefix="/v1/bookings", tags=["bookings"])
+router = APIRouter(prefix="/v1/bookings", tags=["bookings"], dependencies=[STRICT_QUERY])
 _LINKS = {
     "GetBooking": {
         "operationId": "get_booking",

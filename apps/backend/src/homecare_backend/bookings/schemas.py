@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from homecare_backend.api import text
+from homecare_backend.api import JsonInt, text
 from homecare_backend.bookings.models import BookingStatus
 
 
@@ -29,7 +29,7 @@ class BookingIn(BaseModel):
     recipient_id: uuid.UUID
     caregiver_id: uuid.UUID | None = None
     start_at: AwareDatetime = Field(description="Start, with a UTC offset; within the next year")
-    duration_minutes: int = Field(ge=60, le=720, multiple_of=30)
+    duration_minutes: JsonInt = Field(ge=60, le=720, multiple_of=30)
     notes: Annotated[str, text(0, 1000)] = ""
 
 

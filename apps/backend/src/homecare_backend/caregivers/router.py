@@ -5,7 +5,14 @@ from datetime import date
 
 from fastapi import APIRouter, Response, status
 
-from homecare_backend.api import OBJECT_ERRORS, Page, PageLimit, UuidCursor, page_by_id
+from homecare_backend.api import (
+    OBJECT_ERRORS,
+    STRICT_QUERY,
+    Page,
+    PageLimit,
+    UuidCursor,
+    page_by_id,
+)
 from homecare_backend.auth.deps import CaregiverUser, CurrentUser
 from homecare_backend.caregivers import service
 from homecare_backend.caregivers.models import CaregiverProfile
@@ -21,7 +28,7 @@ from homecare_backend.caregivers.schemas import (
 from homecare_backend.db import SessionDep
 from homecare_shared.openapi import problem_responses
 
-router = APIRouter(prefix="/v1/caregivers", tags=["caregivers"])
+router = APIRouter(prefix="/v1/caregivers", tags=["caregivers"], dependencies=[STRICT_QUERY])
 CONFLICT = problem_responses(409)
 _LINKS = {
     name: {"operationId": op, "parameters": {"caregiver_id": "$response.body#/id"}}
@@ -64,16 +71,6 @@ async def list_caregivers(
         session, service.visible_to(user), CaregiverProfile.id, cursor, limit
     )
     return Page(items=[out(r) for r in rows], next_cursor=next_cursor)
-
-
-@router.get(
-    "/me",
-    operation_id="get_own_caregiver_profile",
-    summary="Your own caregiver profile",
-    responses=OBJECT_ERRORS,
-)
-async def get_own_caregiver_profile(user: CaregiverUser, session: SessionDep) -> CaregiverOut:
-    return out(await service.own_profile(session, user))
 
 
 @router.get(
@@ -174,3 +171,17 @@ async def set_agency(
     caregiver_id: uuid.UUID, data: AgencyMembershipIn, user: CurrentUser, session: SessionDep
 ) -> CaregiverOut:
     return out(await service.set_agency(session, user, caregiver_id, data.agency_id))
+
+
+# Mounted under /v1/me by the users router: `/v1/me/caregiver-profile`.
+me_router = APIRouter(prefix="/me", tags=["caregivers"])
+
+
+@me_router.get(
+    "/caregiver-profile",
+    operation_id="get_own_caregiver_profile",
+    summary="Your own caregiver profile",
+    responses=OBJECT_ERRORS,
+)
+async def get_own_caregiver_profile(user: CaregiverUser, session: SessionDep) -> CaregiverOut:
+    return out(await service.own_profile(session, user))

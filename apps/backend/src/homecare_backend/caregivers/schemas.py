@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from homecare_backend.api import ClockTime, Latitude, Longitude, text
+from homecare_backend.api import ClockTime, JsonInt, Latitude, Longitude, text
 from homecare_shared.vocabulary import Gender, Language, Skill
 
 _PROFILE: dict[str, JsonValue] = {
@@ -33,8 +33,8 @@ class CaregiverIn(BaseModel):
     languages: list[Language] = Field(min_length=1, max_length=len(Language))
     latitude: Latitude
     longitude: Longitude
-    service_radius_km: float = Field(gt=0, le=100, allow_inf_nan=False)
-    hourly_rate_krw: int = Field(ge=0, le=1_000_000)
+    service_radius_km: float = Field(strict=True, gt=0, le=100, allow_inf_nan=False)
+    hourly_rate_krw: JsonInt = Field(ge=0, le=1_000_000)
 
 
 class CaregiverOut(CaregiverIn):
@@ -67,7 +67,7 @@ class CaregiverOut(CaregiverIn):
 
 
 class WeeklySlot(BaseModel):
-    weekday: int = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")
+    weekday: JsonInt = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")
     start: ClockTime = Field(description="Asia/Seoul local time, HH:MM")
     end: ClockTime = Field(description="Asia/Seoul local time, HH:MM, after `start`")
 

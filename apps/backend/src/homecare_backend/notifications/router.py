@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from homecare_backend.api import AUTH_ERRORS, OBJECT_ERRORS
+from homecare_backend.api import AUTH_ERRORS, OBJECT_ERRORS, STRICT_QUERY
 from homecare_backend.auth.deps import CurrentUser, authenticate, bearer_scheme
 from homecare_backend.db import SessionDep
 from homecare_backend.notifications.hub import EventHub, Frame, feed_event, render_frame
@@ -26,7 +26,7 @@ from homecare_backend.notifications.schemas import (
 from homecare_shared.errors import ProblemError
 from homecare_shared.openapi import problem_responses
 
-router = APIRouter(prefix="/v1", tags=["notifications"])
+router = APIRouter(prefix="/v1", tags=["notifications"], dependencies=[STRICT_QUERY])
 KEEPALIVE_S = 15.0
 REPLAY_LIMIT = 1000
 

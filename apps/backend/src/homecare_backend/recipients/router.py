@@ -4,7 +4,14 @@ import uuid
 
 from fastapi import APIRouter, Response, status
 
-from homecare_backend.api import OBJECT_ERRORS, Page, PageLimit, UuidCursor, page_by_id
+from homecare_backend.api import (
+    OBJECT_ERRORS,
+    STRICT_QUERY,
+    Page,
+    PageLimit,
+    UuidCursor,
+    page_by_id,
+)
 from homecare_backend.auth.deps import CurrentUser, FamilyUser
 from homecare_backend.db import SessionDep
 from homecare_backend.recipients import service
@@ -12,7 +19,7 @@ from homecare_backend.recipients.models import CareRecipient
 from homecare_backend.recipients.schemas import RecipientIn, RecipientOut
 from homecare_shared.openapi import problem_responses
 
-router = APIRouter(prefix="/v1/recipients", tags=["care recipients"])
+router = APIRouter(prefix="/v1/recipients", tags=["care recipients"], dependencies=[STRICT_QUERY])
 _LINK = {
     "GetRecipient": {
         "operationId": "get_recipient",

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from homecare_backend.api import Latitude, Longitude, Name, text
+from homecare_backend.api import JsonInt, Latitude, Longitude, Name, text
 from homecare_shared.vocabulary import Gender, Language
 
 
@@ -43,7 +43,7 @@ class RecipientIn(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
     name: Name
-    birth_year: int = Field(ge=1900, le=2030)
+    birth_year: JsonInt = Field(ge=1900, le=2030)
     address: Annotated[str, text(1, 300)]
     latitude: Latitude
     longitude: Longitude

@@ -1,0 +1,7 @@
+# Backend (apps/backend). Its tests — including schemathesis over the OpenAPI document — run in
+# `make test-python` (apps/backend/tests); this fragment adds the SSE fan-out benchmark.
+.PHONY: bench-backend
+BENCH_TARGETS += bench-backend
+
+bench-backend: $(VENV_STAMP) ## SSE fan-out: 5,000 subscribers on one API process, p50/p99 delivery
+	$(PY) -m homecare_backend.bench_sse --subscribers 5000 --rounds 3
