@@ -183,3 +183,25 @@ def test_wal_archiving_toggle(stack: str, archiving: bool) -> None:
     assert ("archive_mode=on" in args) is archiving
     claims = [c["metadata"]["name"] for c in statefulset.inputs["spec"]["volumeClaimTemplates"]]
     assert ("wal-archive" in claims) is archiving
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_etcd_backup_can_be_enabled_in_every_stack(stack: str) -> None:
+    config = stack_config(stack)
+    config["backups"]["etcd"] = {
+        **config["backups"].get("etcd", {}),
+        "enabled": True,
+        "keepCount": 5,
+        "keepDays": 2,
+        "schedule": "5 4 * * *",
+    }
+    run = run_mocked(stack, config=config)
+    cron = run.named("CronJob", "etcd-backup")
+    spec = cron.inputs["spec"]
+    assert (spec["schedule"], spec["concurrencyPolicy"]) == ("5 4 * * *", "Forbid")
+    command = pod_spec(cron)["containers"][0]["command"]
+    assert (_flag(command, "--keep-count"), _flag(command, "--keep-days")) == ("5", "2")
+    assert pod_spec(cron)["nodeSelector"] == {"homecare.io/role": "control-plane"}
+    assert namespace_labels(run, "homecare-backup")["pod-security.kubernetes.io/enforce"] == (
+        "privileged"
+    )
