@@ -231,3 +231,40 @@ def test_outputs(run: MockedRun) -> None:
     assert set(tags) == {"backend", "matching", "frontend", "backups"}
     assert all(t.startswith("localhost/homecare/") for t in tags.values())
     assert set(run.outputs["urls"]) >= {"frontend", "backend"}
+
+
+def _quantity(value: str) -> float:
+    units = {"m": 1e-3, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
+    for suffix, factor in units.items():
+        if value.endswith(suffix):
+            return float(value.removesuffix(suffix)) * factor
+    return float(value)
+
+
+def test_quota_fits_full_autoscale_plus_rollout_surge(run: MockedRun) -> None:
+    """At every HPA's maximum, one surge pod per Deployment and every CronJob running, the
+    namespace still fits its ResourceQuota (otherwise scale-ups and rollouts stall)."""
+    namespace = _app_namespace(run)
+    hpa_max = {
+        h.inputs["spec"]["scaleTargetRef"]["name"]: h.inputs["spec"]["maxReplicas"]
+        for h in run.of_kind("HorizontalPodAutoscaler")
+    }
+    totals = {"requests.cpu": 0.0, "requests.memory": 0.0, "limits.cpu": 0.0, "limits.memory": 0.0}
+    for workload in workloads(run):
+        if workload.metadata["namespace"] != namespace:
+            continue
+        name = workload.metadata["name"]
+        pods = 1
+        if workload.kind == "Deployment":
+            pods = hpa_max.get(name, workload.inputs["spec"]["replicas"]) + 1
+        for c in pod_spec(workload)["containers"]:
+            for bound in ("requests", "limits"):
+                for resource in ("cpu", "memory"):
+                    amount = _quantity(c["resources"][bound][resource])
+                    totals[f"{bound}.{resource}"] += pods * amount
+    (quota,) = [q for q in run.of_kind("ResourceQuota") if q.metadata["namespace"] == namespace]
+    hard = quota.inputs["spec"]["hard"]
+    for key, used in totals.items():
+        assert used <= _quantity(hard[key]), (
+            f"{run.stack}: {key} needs {used:.2f}, quota {hard[key]}"
+        )
