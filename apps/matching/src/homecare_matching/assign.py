@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, csr_matrix
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+from scipy.sparse.csgraph import connected_components, min_weight_full_bipartite_matching
 
 from homecare_matching.index import CandidateIndex
 from homecare_matching.model import CareRequest
@@ -132,20 +132,42 @@ def greedy(graph: Graph) -> dict[int, int]:
     return pairs
 
 
-def _solve_matching(graph: Graph) -> dict[int, int]:
-    n = graph.n_requests
-    columns, column_of = np.unique(graph.caregivers, return_inverse=True)
-    m = len(columns)
+def _solve_component(graph: Graph, edges: IntArray, big: float) -> dict[int, int]:
+    """Exact LAPJV on one connected component of the graph (edge indices `edges`)."""
+    req_ids, row_of = np.unique(graph.requests[edges], return_inverse=True)
+    cg_ids, col_of = np.unique(graph.caregivers[edges], return_inverse=True)
+    n, m = len(req_ids), len(cg_ids)
+    if n == 1:  # one request: its best edge
+        best = edges[np.lexsort((graph.caregivers[edges], -graph.scores[edges]))[0]]
+        return {int(graph.requests[best]): int(graph.caregivers[best])}
     # cost = (M + 1) - weight > 0 keeps every real edge non-zero (sparse zero = no edge);
     # the private unassigned column of each request costs M + 1 (weight 0).
-    big = n + 1.0
-    cost_real = (big + 1.0) - _weights(graph)
-    rows = np.concatenate((graph.requests, np.arange(n)))
-    cols = np.concatenate((column_of, m + np.arange(n)))
+    cost_real = (big + 1.0) - (big + graph.scores[edges])
+    rows = np.concatenate((row_of, np.arange(n)))
+    cols = np.concatenate((col_of, m + np.arange(n)))
     data = np.concatenate((cost_real, np.full(n, big + 1.0)))
     matrix = csr_matrix(coo_matrix((data, (rows, cols)), shape=(n, m + n)))
     matched = min_weight_full_bipartite_matching(matrix)[1]
-    return {r: int(columns[c]) for r, c in enumerate(matched.tolist()) if c < m}
+    return {int(req_ids[r]): int(cg_ids[c]) for r, c in enumerate(matched.tolist()) if c < m}
+
+
+def _solve_matching(graph: Graph) -> dict[int, int]:
+    """Connected components are independent (different neighbourhoods): solve each alone."""
+    n = graph.n_requests
+    big = n + 1.0
+    cg_ids, col_of = np.unique(graph.caregivers, return_inverse=True)
+    nodes = n + len(cg_ids)
+    adjacency = coo_matrix(
+        (np.ones(graph.size), (graph.requests, n + col_of)), shape=(nodes, nodes)
+    )
+    _, label = connected_components(adjacency, directed=False)
+    edge_label = label[graph.requests]
+    order = np.argsort(edge_label, kind="stable")
+    bounds = np.flatnonzero(np.diff(edge_label[order])) + 1
+    pairs: dict[int, int] = {}
+    for edges in np.split(order, bounds):
+        pairs.update(_solve_component(graph, edges, big))
+    return pairs
 
 
 def _solve_milp(graph: Graph, time_limit: float) -> tuple[dict[int, int] | None, bool]:

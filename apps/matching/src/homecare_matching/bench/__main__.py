@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import statistics
@@ -248,6 +249,8 @@ async def load_index(dsn: str) -> tuple[CandidateIndex, float]:
     index.replace_all(caregivers)
     index.rebuild_grid()
     index.loaded = True
+    gc.collect()
+    gc.freeze()  # as the service's loader does
     return index, time.perf_counter() - started
 
 
