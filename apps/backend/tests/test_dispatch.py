@@ -234,6 +234,8 @@ async def test_offer_routes_for_caregivers(
     won = await client.post(f"/v1/dispatch/offers/{offer_id}/accept", headers=first.headers)
     assert won.status_code == 200, won.text
     assert won.json()["accepted_caregiver_id"] == str(first.caregiver_id)
+    twice = await client.post(f"/v1/dispatch/offers/{offer_id}/decline", headers=first.headers)
+    assert twice.json()["code"] == "offer_already_answered"
     theirs = (await client.get("/v1/dispatch/offers", headers=second.headers)).json()
     late = await client.post(
         f"/v1/dispatch/offers/{theirs[0]['id']}/accept", headers=second.headers

@@ -296,6 +296,10 @@ class DispatchService:
 
     @staticmethod
     def _require_open(offer: DispatchOffer, dispatch: Dispatch, now: datetime) -> None:
+        if offer.status in (OfferStatus.ACCEPTED, OfferStatus.DECLINED):
+            raise _conflict(
+                "offer_already_answered", "You already answered this offer", offer.status
+            )
         if offer.status == OfferStatus.WITHDRAWN or dispatch.status != DispatchStatus.ACTIVE:
             raise _conflict(
                 "offer_withdrawn",
@@ -307,10 +311,6 @@ class DispatchService:
         ):
             raise _conflict(
                 "offer_expired", "This offer has expired", "Offers are open for a limited time."
-            )
-        if offer.status != OfferStatus.PENDING:
-            raise _conflict(
-                "offer_already_answered", "You already answered this offer", offer.status
             )
 
     @staticmethod
