@@ -38,7 +38,7 @@ def _required_keys(settings: Settings) -> list[str]:
 
 def read_secrets(config: pulumi.Config, settings: Settings) -> SecretValues:
     """Read the secret keys; a key that a enabled feature needs and that is unset is an error."""
-    missing = [key for key in _required_keys(settings) if config.get(key) is None]
+    missing = [key for key in _required_keys(settings) if config.get_secret(key) is None]
     if missing:
         lines = "\n  ".join(
             f"{CONFIG_NAMESPACE}:{key}: required by this stack's settings; set it with "
