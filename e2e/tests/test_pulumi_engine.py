@@ -105,6 +105,7 @@ def _print(line: str) -> None:
     print(line, flush=True)
 
 
+@pytest.mark.timeout(1200)
 def test_up_deploys_the_stack(engine: Engine) -> None:
     result = engine.stack.up(on_output=_print, color="never")
     assert result.summary.result == "succeeded"
@@ -119,6 +120,7 @@ def test_second_preview_shows_no_changes(engine: Engine) -> None:
     assert set(preview.change_summary) == {"same"}, preview.change_summary
 
 
+@pytest.mark.timeout(900)
 def test_config_change_rolls_out(engine: Engine) -> None:
     engine.stack.set_config("homecare:imageTag", auto.ConfigValue(value="0.1.1-e2e"))
     result = engine.stack.up(on_output=_print, color="never")
@@ -135,6 +137,7 @@ def test_config_change_rolls_out(engine: Engine) -> None:
     ), status
 
 
+@pytest.mark.timeout(900)
 def test_destroy_removes_everything(engine: Engine) -> None:
     result = engine.stack.destroy(on_output=_print, color="never")
     assert result.summary.result == "succeeded"
