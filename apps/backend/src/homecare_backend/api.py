@@ -7,16 +7,19 @@ refuses NUL), numbers are bounded (no integer overflow in the database), times a
 
 from __future__ import annotations
 
+import inspect
 import uuid
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, BeforeValidator, Field
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
+from starlette.responses import Response
 
-from homecare_shared.errors import ProblemError
+from homecare_shared.errors import ProblemError, problem_response
 from homecare_shared.openapi import problem_responses
 
 _NO_CONTROL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
@@ -119,3 +122,29 @@ async def reject_unknown_query(request: Request) -> None:
 
 
 STRICT_QUERY = Depends(reject_unknown_query)
+
+
+def malformed_ids_are_not_found(app: FastAPI) -> None:
+    """A path id that is not a UUID names no object: 404 `not_found`, like an unknown UUID.
+
+    (Other validation errors keep the shared 422 problem response.)
+    """
+    previous = app.exception_handlers[RequestValidationError]
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+        if errors and all(
+            e.get("type") == "uuid_parsing" and tuple(e.get("loc", ()))[:1] == ("path",)
+            for e in errors
+        ):
+            return problem_response(
+                404,
+                "not_found",
+                "Not found",
+                "The id in the path is not a UUID, so nothing has it.",
+                request.url.path,
+            )
+        result = previous(request, exc)
+        return await result if inspect.isawaitable(result) else result
+
+    app.add_exception_handler(RequestValidationError, handler)

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from homecare_backend import __version__
 from homecare_backend.agencies.router import router as agencies_router
+from homecare_backend.api import malformed_ids_are_not_found
 from homecare_backend.auth.router import me_router
 from homecare_backend.auth.router import router as auth_router
 from homecare_backend.bookings.router import router as bookings_router
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         readiness=readiness,
     )
     app.router.lifespan_context = lifespan
+    malformed_ids_are_not_found(app)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)

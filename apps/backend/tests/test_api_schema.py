@@ -1,0 +1,182 @@
+"""schemathesis against the published OpenAPI document: ≥100 generated requests per operation
+(valid and invalid data) plus the stateful phase that follows the documented links, against the
+real app on a real port and the real embedded PostgreSQL. Any 5xx, undocumented status, wrong
+content type or response that breaks its schema fails the test.
+
+Excluded: `GET /v1/events` — an endless SSE stream (tested in test_events.py).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+import uvicorn
+from hypothesis import HealthCheck, Phase, settings
+from sqlalchemy import create_engine, insert
+
+from homecare_backend import migrate
+from homecare_backend.auth.passwords import hash_password_sync
+from homecare_backend.auth.tokens import issue_access_token
+from homecare_backend.config import Settings
+from homecare_backend.db import new_id
+from homecare_backend.main import create_app
+from homecare_backend.models import Agency, CaregiverProfile, User
+from homecare_backend.users.models import Role
+from homecare_devtools.pytest_plugin import free_port
+
+EXAMPLES = 100
+HYPOTHESIS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    phases=[Phase.explicit, Phase.generate],
+    derandomize=True,
+)
+
+
+class ThreadedServer:
+    def __init__(self, settings_: Settings) -> None:
+        self.port = free_port()
+        self.app = create_app(settings_)
+        config = uvicorn.Config(
+            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            assert time.monotonic() < deadline, "API server did not start"
+            time.sleep(0.05)
+        return f"http://127.0.0.1:{self.port}"
+
+    def __exit__(self, *_: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(15)
+
+
+def make_actors(url: str) -> dict[Role, dict[str, str]]:
+    secret = Settings(env="test").jwt_secret.get_secret_value()
+    engine = create_engine(migrate.sync_url(url))
+    agency_id = new_id()
+    password_hash = hash_password_sync("schema-test-password")
+    headers = {}
+    with engine.begin() as conn:
+        conn.execute(insert(Agency).values(id=agency_id, name="스키마 센터"))
+        for role in Role:
+            user_id = new_id()
+            conn.execute(
+                insert(User).values(
+                    id=user_id,
+                    email=f"{role.value}@schema.example.kr",
+                    password_hash=password_hash,
+                    role=role,
+                    display_name=role.value,
+                    agency_id=agency_id if role == Role.AGENCY_ADMIN else None,
+                )
+            )
+            if role == Role.CAREGIVER:
+                conn.execute(
+                    insert(CaregiverProfile).values(
+                        id=uuid.uuid4(),
+                        user_id=user_id,
+                        licence_number="2026-999999",
+                        verification_status="verified",
+                        gender="female",
+                        skills=["dementia"],
+                        languages=["ko"],
+                        latitude=37.5,
+                        longitude=127.0,
+                        service_radius_km=10,
+                        hourly_rate_krw=15000,
+                        agency_id=agency_id,
+                    )
+                )
+            token = issue_access_token(secret, user_id, role, 0, 3600)
+            headers[role] = {"Authorization": f"Bearer {token}"}
+    engine.dispose()
+    return headers
+
+
+def actor_for(path: str, method: str) -> Role:
+    """The role that can exercise an operation beyond a 403, so generated data reaches the DB."""
+    if "/verification" in path or "/agency" in path or path == "/v1/agencies":
+        return Role.PLATFORM_ADMIN
+    if path.startswith(("/v1/caregivers", "/v1/dispatch", "/v1/offers")):
+        return Role.CAREGIVER
+    if path.startswith("/v1/bookings") and method == "POST" and path.endswith("/status"):
+        return Role.CAREGIVER
+    return Role.FAMILY
+
+
+@pytest.fixture(scope="module")
+def api(fresh_database: Callable[[], str]) -> Iterator[dict[str, Any]]:
+    url = fresh_database()
+    migrate.upgrade(url)
+    headers = make_actors(url)
+    app_settings = Settings(env="test", database_url=url, log_level="WARNING")
+    with ThreadedServer(app_settings) as base_url:
+        live = schemathesis.openapi.from_url(f"{base_url}/openapi.json").exclude(path="/v1/events")
+        yield {"schema": live, "headers": headers, "base_url": base_url}
+
+
+# The document the app publishes, loaded once at collection (no database needed for that);
+# requests go to the live server of the `api` fixture.
+schema = schemathesis.openapi.from_dict(
+    create_app(Settings(env="test", log_level="WARNING")).openapi()
+).exclude(path="/v1/events")
+
+
+@schema.parametrize()
+@HYPOTHESIS
+def test_every_operation(case: Any, api: dict[str, Any]) -> None:
+    headers = api["headers"][actor_for(case.path, case.method)]
+    case.call_and_validate(base_url=api["base_url"], headers=headers)
+
+
+def test_stateful_links(api: dict[str, Any]) -> None:
+    headers = api["headers"]
+    seen: set[tuple[str, int]] = set()
+
+    class Workflow(api["schema"].as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"headers": headers[actor_for(case.path, case.method)]}
+
+        def after_call(self, response: Any, case: Any) -> None:
+            seen.add((f"{case.method} {case.path}", response.status_code))
+
+    Workflow.run(
+        settings=settings(
+            max_examples=60,
+            stateful_step_count=8,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+        )
+    )
+    # The links were followed: objects created in one step were read back in a later one.
+    assert ("GET /v1/recipients/{recipient_id}", 200) in seen, sorted(seen)
+
+
+def test_schema_documents_problem_json_and_examples(api: dict[str, Any]) -> None:
+    document = api["schema"].raw_schema
+    assert document["openapi"].startswith("3.")
+    assert "Problem" in document["components"]["schemas"]
+    login = document["paths"]["/v1/auth/login"]["post"]
+    assert "application/problem+json" in login["responses"]["429"]["content"]
+    assert "Retry-After" in login["responses"]["429"]["headers"]
+    body = login["requestBody"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+    assert document["components"]["schemas"][body]["examples"]
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            for status, response in operation["responses"].items():
+                if status.startswith("4"):
+                    assert "application/problem+json" in response["content"], (path, method)
