@@ -23,7 +23,8 @@ from homecare_infra.settings import Settings
 
 NAME = "etcd-backup"
 PKI_DIR = "/etc/kubernetes/pki"
-ENCRYPTION_DIR = "/etc/kubernetes/enc"
+# Written by the Ansible control_plane role (control_plane_encryption_config_file).
+ENCRYPTION_DIR = "/etc/kubernetes/encryption"
 WORK_DIR = "/work"
 SNAPSHOT = f"{WORK_DIR}/etcd-snapshot.db"
 OFFNODE_DIR = "/offnode"
@@ -66,7 +67,7 @@ def finalize_command(settings: Settings) -> list[str]:
         "--pki-dir",
         PKI_DIR,
         "--encryption-config",
-        f"{ENCRYPTION_DIR}/encryption-config.yaml",
+        f"{ENCRYPTION_DIR}/config.yaml",
         "--dest",
         etcd.local_dir,
         "--offnode-dest",
