@@ -87,7 +87,8 @@ def test_etcd_snapshot_then_finalize(prod: MockedRun) -> None:
     assert _flag(command, "--offnode-dest") == "/offnode/etcd"
     assert _flag(command, "--age-recipients-file") == "/secrets/age/recipients.txt"
     assert _flag(command, "--metrics-file").endswith("/homecare_backup_etcd.prom")
-    assert _flag(command, "--encryption-config").startswith("/etc/kubernetes/enc/")
+    # The path the Ansible control_plane role writes (control_plane_encryption_config_file).
+    assert _flag(command, "--encryption-config") == "/etc/kubernetes/encryption/config.yaml"
     volumes = {v["name"]: v for v in pod["volumes"]}
     assert volumes["offnode"]["nfs"] == {
         "server": etcd["offnodeNfsServer"],
