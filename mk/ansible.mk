@@ -32,3 +32,6 @@ test-ansible: lint-ansible ansible-image ansible-k8s-debs ## lint, then molecule
 	  PATH="$$venv/bin:$$PATH" HOMECARE_K8S_DEBS="$$debs" HOMECARE_MOLECULE_IMAGE="$(ANSIBLE_IMAGE)" \
 	  MOLECULE_PODMAN_EXECUTABLE="$(CURDIR)/ansible/molecule/scripts/podman-runc" \
 	  nice -n 10 molecule test --scenario-name default
+
+TEST_TARGETS += test-ansible
+LINT_TARGETS += lint-ansible
