@@ -23,7 +23,9 @@ ansible-k8s-debs: ## build (once) kubeadm/kubelet/kubectl .deb packages for the 
 	@ansible/molecule/k8s-debs/build-debs.sh >/dev/null
 
 lint-ansible: ## ansible-lint (production profile) and yamllint on ansible/
-	@venv="$(ANSIBLE_VENV)"; cd ansible && \
+	@venv="$(ANSIBLE_VENV)"; test -x "$$venv/bin/ansible-lint" || \
+	  { echo "error: no ansible tool venv; run scripts/tool-venv.sh ansible requirements/ansible.txt and fix what it reports" >&2; exit 1; }; \
+	cd ansible && \
 	  PATH="$$venv/bin:$$PATH" yamllint -s -c .yamllint . && \
 	  PATH="$$venv/bin:$$PATH" ansible-lint --profile production
 
