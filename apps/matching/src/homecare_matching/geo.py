@@ -34,20 +34,3 @@ def haversine_km_many(lat: float, lon: float, lats: FloatArray, lons: FloatArray
     h = np.sin(dp / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
     result: FloatArray = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
     return result
-
-
-def unit_vectors(lats: FloatArray, lons: FloatArray) -> FloatArray:
-    """Points on the unit sphere (N x 3) so a k-d tree's Euclidean radius maps to an arc."""
-    phi, lam = np.radians(lats), np.radians(lons)
-    cos_phi = np.cos(phi)
-    return np.column_stack((cos_phi * np.cos(lam), cos_phi * np.sin(lam), np.sin(phi)))
-
-
-def chord_for_km(km: float) -> float:
-    """Euclidean chord on the unit sphere that subtends a great-circle arc of `km`."""
-    return 2 * math.sin(min(math.pi, km / EARTH_RADIUS_KM) / 2)
-
-
-def unit_vector(lat: float, lon: float) -> tuple[float, float, float]:
-    phi, lam = math.radians(lat), math.radians(lon)
-    return (math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi))
