@@ -87,7 +87,7 @@ class Dispatcher:
         engine: AsyncEngine,
         database_url: str,
         pushers: Pushers | None = None,
-        batch_size: int = 1000,
+        batch_size: int = 5000,
         poll_interval_s: float = 1.0,
         push_concurrency: int = 20,
     ) -> None:

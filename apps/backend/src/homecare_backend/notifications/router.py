@@ -218,7 +218,8 @@ async def stream_events(
                 yield replayed.data
             while True:
                 try:
-                    frame = await asyncio.wait_for(subscriber.queue.get(), KEEPALIVE_S)
+                    async with asyncio.timeout(KEEPALIVE_S):  # no extra task per event
+                        frame = await subscriber.queue.get()
                 except TimeoutError:
                     yield b": keepalive\n\n"
                     continue
