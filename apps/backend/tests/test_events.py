@@ -85,6 +85,10 @@ async def test_dispatcher_fills_the_feed_and_skips_system_events(
     kinds = [item["kind"] for item in feed.json()["items"]]
     assert kinds == ["big.event", "booking.status_changed"]  # newest first, no system event
     first = feed.json()["items"][1]["id"]
+    intruder = await make_actor(Role.FAMILY)
+    foreign = await client.post(f"/v1/notifications/{first}/read", headers=intruder.headers)
+    assert foreign.status_code == 404  # object-level check: not your notification
+    assert (await client.get("/v1/notifications", headers=intruder.headers)).json()["items"] == []
     read = await client.post(f"/v1/notifications/{first}/read", headers=family.headers)
     assert read.json()["read_at"] is not None
     async with engine.connect() as conn:
