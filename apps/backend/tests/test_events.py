@@ -158,3 +158,39 @@ async def test_events_cross_instances_via_listen_notify(
     assert event["data"]["user_id"] == str(caregiver.user_id)
     assert reader.app.state.hub.delivered == 1
     assert writer.app.state.hub.delivered == 0  # nobody subscribed there
+
+
+async def test_lost_listener_ends_streams_and_replay_fills_the_gap(
+    migrated_url: str,
+    settings_for: Callable[..., Any],
+    live_servers: Callable[..., Awaitable[Any]],
+    make_actor: MakeActor,
+    recipient_body: dict[str, Any],
+    engine: AsyncEngine,
+) -> None:
+    server = await live_servers(settings_for(migrated_url, inline_dispatcher=True))
+    family = await make_actor(Role.FAMILY)
+    caregiver = await make_actor(Role.CAREGIVER)
+    async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+        async with http.stream("GET", "/v1/events", headers=family.headers) as stream:
+            async with engine.begin() as conn:  # e.g. a database failover drops the LISTEN session
+                killed = await conn.scalar(
+                    text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE query LIKE 'LISTEN %homecare_events%'"
+                    )
+                )
+            assert killed == 1
+            leftover = [line async for line in stream.aiter_lines()]  # the server ends it
+        assert all(not line.startswith("data") for line in leftover)
+        booking_id = await create_booking(http, family, caregiver, recipient_body)
+        await asyncio.sleep(0.5)
+        headers = {**family.headers, "Last-Event-ID": "0"}
+        async with http.stream("GET", "/v1/events", headers=headers) as stream:
+            (event,) = await sse_events(stream.aiter_lines(), 1)
+    assert event["data"]["payload"]["booking_id"] == booking_id
+    for _ in range(50):  # the server notices the closed connection and unsubscribes
+        if server.app.state.hub.subscriber_count == 0:
+            break
+        await asyncio.sleep(0.1)
+    assert server.app.state.hub.subscriber_count == 0
