@@ -146,7 +146,12 @@ def test_stateful_links(api: dict[str, Any]) -> None:
     headers = api["headers"]
     seen: set[tuple[str, int]] = set()
 
-    class Workflow(api["schema"].as_state_machine()):  # type: ignore[misc]
+    # Dispatch routes are left out of the stateful phase: with them, schemathesis's inferred
+    # links make rule selection non-deterministic (FlakyStrategyDefinition). They are still
+    # exercised by test_every_operation and by test_dispatch.py.
+    stateful = api["schema"].exclude(tag="dispatch")
+
+    class Workflow(stateful.as_state_machine()):  # type: ignore[misc]
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
             return {"headers": headers[actor_for(case.path, case.method)]}
 
