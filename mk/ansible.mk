@@ -27,7 +27,7 @@ lint-ansible: ## ansible-lint (production profile) and yamllint on ansible/
 	  { echo "error: no ansible tool venv; run scripts/tool-venv.sh ansible requirements/ansible.txt and fix what it reports" >&2; exit 1; }; \
 	cd ansible && \
 	  PATH="$$venv/bin:$$PATH" yamllint -s -c .yamllint . && \
-	  PATH="$$venv/bin:$$PATH" ansible-lint --profile production
+	  PATH="$$venv/bin:$$PATH" ansible-lint --project-dir . --profile production
 
 test-ansible: lint-ansible ansible-image ansible-k8s-debs ## lint, then molecule test on two systemd containers
 	@venv="$(ANSIBLE_VENV)"; debs=$$(ansible/molecule/k8s-debs/build-debs.sh); cd ansible && \
