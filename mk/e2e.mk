@@ -30,6 +30,7 @@ e2e-pulumi-tools: ## build (or reuse) the Pulumi CLI and pulumi-resource-kuberne
 
 # Layer 2: `pulumi up/preview/destroy` of the dev stack by the real engine against a fresh cluster.
 e2e-pulumi: $(VENV_STAMP) e2e-tools e2e-pulumi-tools manifests ## run the Pulumi engine (up, preview, config change, destroy) against a real control plane
+	@scripts/ensure-apt.sh age
 	@trap 'E2E_CLUSTER_DIR=build/e2e/test-pulumi e2e/cluster/cluster.sh down >/dev/null' EXIT; \
 	  $(PY) -m pytest -p no:cacheprovider -s e2e/tests/test_pulumi_engine.py
 

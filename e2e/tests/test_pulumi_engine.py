@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,6 +42,16 @@ def _program() -> None:
     main()
 
 
+def _age_recipient() -> str:
+    """A fresh age public key (the stack's backups encrypt to it)."""
+    keygen = subprocess.run(["age-keygen"], capture_output=True, text=True, check=True)
+    return next(
+        line.split(": ", 1)[1]
+        for line in (keygen.stderr + keygen.stdout).splitlines()
+        if line.startswith(("Public key: ", "# public key: "))
+    )
+
+
 def _plugin_bin(tools: dict[str, str], root: Path) -> Path:
     """bin/ with `pulumi` (PulumiCommand's layout) and the provider plugins on PATH."""
     bin_dir = root / "bin"
@@ -63,6 +74,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     work.mkdir()
     for name in ("Pulumi.yaml", f"Pulumi.{STACK}.yaml"):
         shutil.copy(REPO / name, work / name)
+    (work / "infra").mkdir()  # Pulumi.yaml's `main`; the inline program replaces its contents
     (root / "state").mkdir()
     cluster = Cluster(REPO / "build" / "e2e" / "test-pulumi", PORT_BASE, tools)
     cluster.up()
@@ -91,6 +103,9 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
         )
         stack.set_config(
             "homecare:jwtSecret", auto.ConfigValue(value=secrets.token_urlsafe(48), secret=True)
+        )
+        stack.set_config(
+            "homecare:backupAgeRecipients", auto.ConfigValue(value=_age_recipient(), secret=True)
         )
         yield Engine(cluster, stack)
     finally:
