@@ -1,6 +1,7 @@
 # Ansible (ansible/): lint and a Molecule test of the kubeadm bootstrap on two systemd containers.
 # Tools live in their own venv (requirements/ansible.txt); the container image, the offline
-# Kubernetes .deb packages and the venv are cached in $(HOMECARE_CACHE).
+# Kubernetes .deb packages and the venv are cached in $(HOMECARE_CACHE). Concurrent runs queue
+# on a lock: the two containers have fixed names (msi-master, desktop-worker).
 ANSIBLE_VENV = $(shell scripts/tool-venv.sh ansible requirements/ansible.txt)
 ANSIBLE_IMAGE_VERSION := 2
 ANSIBLE_IMAGE := localhost/homecare/bookworm-systemd:$(ANSIBLE_IMAGE_VERSION)
@@ -33,7 +34,7 @@ test-ansible: lint-ansible ansible-image ansible-k8s-debs ## lint, then molecule
 	@venv="$(ANSIBLE_VENV)"; debs=$$(ansible/molecule/k8s-debs/build-debs.sh); cd ansible && \
 	  PATH="$$venv/bin:$$PATH" HOMECARE_K8S_DEBS="$$debs" HOMECARE_MOLECULE_IMAGE="$(ANSIBLE_IMAGE)" \
 	  MOLECULE_PODMAN_EXECUTABLE="$(CURDIR)/ansible/molecule/scripts/podman-runc" \
-	  nice -n 10 molecule test --scenario-name default
+	  nice -n 10 flock /tmp/homecare-molecule.lock molecule test --scenario-name default
 
 TEST_TARGETS += test-ansible
 LINT_TARGETS += lint-ansible
