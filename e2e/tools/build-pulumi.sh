@@ -2,15 +2,22 @@
 # Build the Pulumi CLI (github.com/pulumi/pulumi/pkg/v3, pinned in e2e/tools/pulumi/go.mod) and the
 # Kubernetes provider pulumi-resource-kubernetes (e2e/tools/pulumi-kubernetes/provider.env) and
 # cache them as $HOMECARE_CACHE/bin/<name>-<version>. Prints shell assignments PULUMI=... etc.
+# With --check: build nothing, exit 0 when both are cached and 1 otherwise.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin="${HOMECARE_CACHE:-$HOME/.cache/homecare}/bin"
-mkdir -p "$bin"
-command -v go >/dev/null || { echo "error: Go >= 1.26 is needed to build the Pulumi CLI" >&2; exit 1; }
 
 # --- the CLI: a tools module that requires pkg/v3 and repeats its replace directives.
 cli_version=$(awk -v m=github.com/pulumi/pulumi/pkg/v3 '($1 == m) {print $2} ($1 == "require" && $2 == m) {print $3}' "$here/pulumi/go.mod" | head -1)
 [ -n "$cli_version" ] || { echo "error: no pkg/v3 requirement in $here/pulumi/go.mod" >&2; exit 1; }
+# shellcheck source=pulumi-kubernetes/provider.env
+source "$here/pulumi-kubernetes/provider.env"
+if [ "${1:-}" = --check ]; then
+  [ -x "$bin/pulumi-$cli_version" ] && [ -x "$bin/pulumi-resource-kubernetes-v$PROVIDER_VERSION" ]
+  exit
+fi
+mkdir -p "$bin"
+command -v go >/dev/null || { echo "error: Go >= 1.26 is needed to build the Pulumi CLI" >&2; exit 1; }
 if [ ! -x "$bin/pulumi-$cli_version" ]; then
   work=$(mktemp -d)
   t0=$(date +%s)
@@ -26,8 +33,6 @@ fi
 # --- the provider: its module is copied out of the module cache (read-only) so that the schema
 # files that main.go embeds can be generated beside it (upstream `go generate` = generate.go),
 # and its go.mod/go.sum are replaced by ours (the sdk/v4 replace points at a published version).
-# shellcheck source=pulumi-kubernetes/provider.env
-source "$here/pulumi-kubernetes/provider.env"
 if [ ! -x "$bin/pulumi-resource-kubernetes-v$PROVIDER_VERSION" ]; then
   work=$(mktemp -d)
   t0=$(date +%s)
