@@ -90,7 +90,18 @@ def app_specs(settings: Settings, namespace: str, secret_keys: list[str]) -> lis
             image=backend_image,
             scale=svc.backend,
             port=PORTS.backend,
-            command=_uvicorn("homecare_backend.main:app", PORTS.backend, "--proxy-headers"),
+            command=_uvicorn(
+                "homecare_backend.main:app",
+                PORTS.backend,
+                # Client IPs for the per-IP login limit come from the ingress's X-Forwarded-For;
+                # trusting every peer is safe because NetworkPolicies admit only the ingress.
+                "--proxy-headers",
+                "--forwarded-allow-ips",
+                "*",
+                # Open SSE streams would otherwise hold SIGTERM until the grace period ends.
+                "--timeout-graceful-shutdown",
+                "5",
+            ),
             config=backend_config,
             secret_env=[_database_env(), *app_secrets],
             init_containers=[_migrate_init_container(settings, backend_image)],

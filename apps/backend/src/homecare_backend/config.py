@@ -29,6 +29,8 @@ class Settings(ServiceSettings):
     # Run the outbox dispatcher inside the API process (dev, single replica); otherwise
     # `python -m homecare_backend.worker` does it. None means "in dev only".
     inline_dispatcher: bool | None = None
+    # The worker's own /healthz, /readyz and /metrics (Kubernetes probes, Prometheus); 0 disables.
+    worker_http_port: int = 8002
 
     @property
     def runs_inline_dispatcher(self) -> bool:

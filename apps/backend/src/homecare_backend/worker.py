@@ -9,20 +9,63 @@ Several workers may run at once (rows are claimed with SKIP LOCKED).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import sys
+from collections.abc import Iterator
 
 import httpx
+import uvicorn
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from homecare_backend import __version__
 from homecare_backend.config import get_settings
 from homecare_backend.db import create_engine, session_factory
 from homecare_backend.dispatch.candidates import matching_candidates
 from homecare_backend.dispatch.service import DispatchService, run_ticker
+from homecare_backend.migrate import head_revision
 from homecare_backend.notifications.dispatcher import Dispatcher
 from homecare_backend.notifications.wiring import build_pushers
 from homecare_shared.logging import configure_logging, get_logger
+from homecare_shared.readiness import Readiness, check_database
+from homecare_shared.service import create_service_app
 
 log = get_logger("homecare.worker")
+
+
+class _HealthServer(uvicorn.Server):
+    """uvicorn without its own signal handling: the worker decides when to stop."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def health_server(
+    engine: AsyncEngine, port: int, loops: list[asyncio.Task[None]]
+) -> uvicorn.Server:
+    """/healthz, /readyz, /metrics for the worker: ready while its loops run and the DB answers."""
+
+    async def readiness() -> Readiness:
+        stopped = [task.get_name() for task in loops if task.done()]
+        if stopped:
+            return Readiness(False, f"worker loop stopped: {', '.join(stopped)}", {"loops": "down"})
+        return await check_database(engine, head_revision)
+
+    app = create_service_app(
+        title="Homecare worker",
+        version=__version__,
+        description="Outbox dispatcher and dispatch ticker (operations endpoints only).",
+        readiness=readiness,
+    )
+    config = uvicorn.Config(
+        app,
+        host="0.0.0.0",  # noqa: S104 - probes and Prometheus reach the pod IP
+        port=port,
+        log_config=None,
+        lifespan="off",
+    )
+    return _HealthServer(config)
 
 
 async def run() -> None:
@@ -38,13 +81,24 @@ async def run() -> None:
         dispatch = DispatchService(
             session_factory(engine), matching_candidates(http, settings.matching_url)
         )
-        ticker = asyncio.create_task(run_ticker(dispatch, stop))  # offer expiry and next waves
+        # Offer expiry and next waves.
+        ticker = asyncio.create_task(run_ticker(dispatch, stop), name="dispatch-ticker")
+        delivery = asyncio.create_task(dispatcher.run(stop), name="outbox-dispatcher")
+        server = health_server(engine, settings.worker_http_port, [ticker, delivery])
+        serving = (
+            asyncio.create_task(server.serve(), name="health-server")
+            if settings.worker_http_port
+            else None
+        )
         log.info("worker_started", fcm=settings.fcm_enabled, webpush=settings.webpush_enabled)
         try:
-            await dispatcher.run(stop)
+            await delivery
         finally:
             stop.set()
             await ticker
+            if serving is not None:
+                server.should_exit = True
+                await serving
             await engine.dispose()
     log.info("worker_stopped")
 
