@@ -79,14 +79,16 @@ def print_report(directory: Path) -> None:
         for row in data["rows"]:
             value, base = row["value"], row.get("baseline_value")
             ratio = f"{base / value:.2f}x" if base and value else "-"
-            lines.append((
-                data["name"],
-                row["metric"],
-                f"{value:g} {row['unit']}",
-                f"{base:g} ({row['baseline']})" if base is not None else "-",
-                ratio,
-                row.get("target") or "-",
-            ))
+            lines.append(
+                (
+                    data["name"],
+                    row["metric"],
+                    f"{value:g} {row['unit']}",
+                    f"{base:g} ({row['baseline']})" if base is not None else "-",
+                    ratio,
+                    row.get("target") or "-",
+                )
+            )
     widths = [max(len(str(line[i])) for line in lines) for i in range(len(header))]
     for i, line in enumerate(lines):
         print("  ".join(str(cell).ljust(widths[j]) for j, cell in enumerate(line)))
