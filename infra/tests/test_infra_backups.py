@@ -18,7 +18,7 @@ ETCDCTL = [
     "--key=/etc/kubernetes/pki/etcd/healthcheck-client.key",
     "snapshot",
     "save",
-    "/work/etcd-snapshot.db",
+    "/scratch/etcd-snapshot.db",
 ]
 
 
@@ -80,7 +80,7 @@ def test_etcd_snapshot_then_finalize(prod: MockedRun) -> None:
     command = finalize["command"]
     assert command[:3] == ["homecare-backups", "etcd", "finalize"]
     etcd = stack_config("prod")["backups"]["etcd"]
-    assert _flag(command, "--snapshot") == "/work/etcd-snapshot.db"
+    assert _flag(command, "--snapshot") == "/scratch/etcd-snapshot.db"
     assert _flag(command, "--pki-dir") == "/etc/kubernetes/pki"
     assert _flag(command, "--keep-count") == str(etcd["keepCount"])
     assert _flag(command, "--keep-days") == str(etcd["keepDays"])

@@ -25,7 +25,7 @@ NAME = "etcd-backup"
 PKI_DIR = "/etc/kubernetes/pki"
 # Written by the Ansible control_plane role (control_plane_encryption_config_file).
 ENCRYPTION_DIR = "/etc/kubernetes/encryption"
-WORK_DIR = "/work"
+WORK_DIR = "/scratch"
 SNAPSHOT = f"{WORK_DIR}/etcd-snapshot.db"
 OFFNODE_DIR = "/offnode"
 AGE_DIR = "/secrets/age"
