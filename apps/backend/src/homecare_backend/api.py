@@ -80,6 +80,17 @@ AUTH_ERRORS = problem_responses(401)
 OBJECT_ERRORS = problem_responses(401, 403, 404)
 
 
+def links_by_id(path_param: str, **operations: str) -> dict[str, dict[str, Any]]:
+    """OpenAPI links from a created object's `id` to follow-up operations (link name=operationId).
+
+    Schemathesis' stateful phase follows these, chaining create -> get/replace/delete.
+    """
+    return {
+        name: {"operationId": op, "parameters": {path_param: "$response.body#/id"}}
+        for name, op in operations.items()
+    }
+
+
 async def page_by_id(
     session: AsyncSession,
     stmt: Select[M],

@@ -10,6 +10,7 @@ from homecare_backend.api import (
     Page,
     PageLimit,
     UuidCursor,
+    links_by_id,
     page_by_id,
 )
 from homecare_backend.auth.deps import CurrentUser, FamilyUser
@@ -20,16 +21,9 @@ from homecare_backend.db import SessionDep
 from homecare_shared.openapi import problem_responses
 
 router = APIRouter(prefix="/v1/bookings", tags=["bookings"], dependencies=[STRICT_QUERY])
-_LINKS = {
-    "GetBooking": {
-        "operationId": "get_booking",
-        "parameters": {"booking_id": "$response.body#/id"},
-    },
-    "ChangeBookingStatus": {
-        "operationId": "change_booking_status",
-        "parameters": {"booking_id": "$response.body#/id"},
-    },
-}
+_LINKS = links_by_id(
+    "booking_id", GetBooking="get_booking", ChangeBookingStatus="change_booking_status"
+)
 
 
 @router.post(

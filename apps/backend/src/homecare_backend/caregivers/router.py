@@ -11,6 +11,7 @@ from homecare_backend.api import (
     Page,
     PageLimit,
     UuidCursor,
+    links_by_id,
     page_by_id,
 )
 from homecare_backend.auth.deps import CaregiverUser, CurrentUser
@@ -30,15 +31,13 @@ from homecare_shared.openapi import problem_responses
 
 router = APIRouter(prefix="/v1/caregivers", tags=["caregivers"], dependencies=[STRICT_QUERY])
 CONFLICT = problem_responses(409)
-_LINKS = {
-    name: {"operationId": op, "parameters": {"caregiver_id": "$response.body#/id"}}
-    for name, op in (
-        ("GetCaregiver", "get_caregiver"),
-        ("GetAvailability", "get_availability"),
-        ("ReplaceAvailability", "replace_availability"),
-        ("AddDayOff", "add_day_off"),
-    )
-}
+_LINKS = links_by_id(
+    "caregiver_id",
+    GetCaregiver="get_caregiver",
+    GetAvailability="get_availability",
+    ReplaceAvailability="replace_availability",
+    AddDayOff="add_day_off",
+)
 
 
 def out(profile: CaregiverProfile) -> CaregiverOut:

@@ -10,6 +10,7 @@ from homecare_backend.api import (
     Page,
     PageLimit,
     UuidCursor,
+    links_by_id,
     page_by_id,
 )
 from homecare_backend.auth.deps import CurrentUser, FamilyUser
@@ -20,20 +21,12 @@ from homecare_backend.recipients.schemas import RecipientIn, RecipientOut
 from homecare_shared.openapi import problem_responses
 
 router = APIRouter(prefix="/v1/recipients", tags=["care recipients"], dependencies=[STRICT_QUERY])
-_LINK = {
-    "GetRecipient": {
-        "operationId": "get_recipient",
-        "parameters": {"recipient_id": "$response.body#/id"},
-    },
-    "ReplaceRecipient": {
-        "operationId": "replace_recipient",
-        "parameters": {"recipient_id": "$response.body#/id"},
-    },
-    "DeleteRecipient": {
-        "operationId": "delete_recipient",
-        "parameters": {"recipient_id": "$response.body#/id"},
-    },
-}
+_LINK = links_by_id(
+    "recipient_id",
+    GetRecipient="get_recipient",
+    ReplaceRecipient="replace_recipient",
+    DeleteRecipient="delete_recipient",
+)
 
 
 @router.post(
