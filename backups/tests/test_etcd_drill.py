@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -18,17 +17,11 @@ from drill_support import make_age_keys, metric_values
 from etcd_harness import EtcdClient, KubeletEmulator, kubeadm_etcd_manifest, make_etcd_pki
 
 from homecare_backups.etcd_snapshot import HASH_SIZE
+from homecare_backups.pg_scratch import free_port
 from homecare_backups.pki import REQUIRED_PKI_FILES
 
 pytestmark = pytest.mark.usefixtures("tools_on_path")
 BUMP = 1_000_000_000
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import httpx
 import uvicorn
 from fastapi import Request
 
+from homecare_devtools.pytest_plugin import free_port
 from homecare_shared.http import service_client
 from homecare_shared.readiness import Readiness
 from homecare_shared.service import create_service_app
@@ -18,12 +18,6 @@ async def _ready() -> Readiness:
     return Readiness(True, "ok", {})
 
 
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_request_id_crosses_service_boundary() -> None:
     downstream = create_service_app(title="down", version="0", description="", readiness=_ready)
 
@@ -31,7 +25,7 @@ async def test_request_id_crosses_service_boundary() -> None:
     async def echo(request: Request) -> dict[str, str | None]:
         return {"seen": request.headers.get("x-request-id")}
 
-    port = _port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(downstream, port=port, log_level="warning"))
     serving = asyncio.create_task(server.serve())
     while not server.started:  # noqa: ASYNC110 - uvicorn exposes no started event
