@@ -18,13 +18,21 @@ PY_PACKAGES := apps/shared apps/devtools apps/backend apps/matching $(wildcard i
 PY_PACKAGE_DIRS := $(patsubst %/pyproject.toml,%,$(PY_PACKAGES))
 VENV_STAMP := $(VENV)/.installed
 
-TEST_TARGETS := test-python
-LINT_TARGETS := lint-python
+# `make test` runs the lint gate (every LINT_TARGETS entry), then every TEST_TARGETS suite, each as
+# its own `make TARGET` (scripts/run_suites.py), and ends with one summary table; logs go to
+# build/test-logs/. A suite that cannot run here prints a line starting with `NOT RUN:` and
+# exits 0: the table shows it as NOT RUN with that reason. If the lint gate fails the suites are
+# not started (TEST_AFTER_LINT_FAILURE=1 starts them anyway); after it, a failing suite does not
+# stop the others.
+TEST_TARGETS := test-python test-scripts
+LINT_TARGETS := lint-ruff lint-format lint-mypy lint-yamllint lint-shell
 BENCH_TARGETS :=
+RUN_SUITES = $(PY) scripts/run_suites.py --make "$(MAKE)"
 
 include $(sort $(wildcard mk/*.mk))
 
-.PHONY: help up test lint fmt bench clean lock venv test-python lint-python
+.PHONY: help up test lint fmt bench clean lock venv test-python test-scripts \
+  lint-ruff lint-format lint-mypy lint-yamllint lint-shell
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -50,21 +58,35 @@ lock: ## re-pin requirements/*.txt from requirements/*.in (no URLs, no machine p
 up: $(VENV_STAMP) ## run the platform locally on an embedded PostgreSQL (Ctrl-C stops it)
 	@$(PY) -m homecare_devtools.up
 
-test: $(VENV_STAMP) ## set up everything and run every test
-	@$(MAKE) --no-print-directory $(TEST_TARGETS)
-	@echo "==> all test suites passed"
+test: $(VENV_STAMP) ## lint gate, then set up everything and run every suite; ends with a summary table
+	@$(RUN_SUITES) --log-dir build/test-logs --lint $(LINT_TARGETS) --suites $(TEST_TARGETS) \
+	  $(if $(TEST_AFTER_LINT_FAILURE),--suites-after-lint-failure)
 
 test-python: $(VENV_STAMP)
 	$(PY) -m pytest apps/shared/tests apps/devtools/tests apps/backend/tests apps/matching/tests
 
-lint: $(VENV_STAMP) ## ruff, mypy, yamllint and the area linters
-	@$(MAKE) --no-print-directory $(LINT_TARGETS)
+test-scripts: $(VENV_STAMP) ## the test runner itself and the lint gate on a deliberately broken copy
+	$(PY) -m pytest -p no:cacheprovider scripts/tests
 
-lint-python: $(VENV_STAMP)
+lint: $(VENV_STAMP) ## the lint gate of `make test`: ruff, format, mypy --strict, yamllint and the area linters
+	@$(RUN_SUITES) --log-dir build/lint-logs --lint $(LINT_TARGETS)
+
+# One configuration each (pyproject.toml, .yamllint) covers the whole tree; no area re-runs them.
+lint-ruff: $(VENV_STAMP)
 	$(VENV)/bin/ruff check .
+
+lint-format: $(VENV_STAMP)
 	$(VENV)/bin/ruff format --check .
+
+lint-mypy: $(VENV_STAMP)
 	$(VENV)/bin/mypy
+
+lint-yamllint: $(VENV_STAMP)
 	$(VENV)/bin/yamllint -s .
+
+lint-shell: ## bash -n on every shell script
+	@find . \( -name .venv -o -name node_modules -o -name build -o -name .data -o -name .git \) -prune \
+	  -o -name '*.sh' -print0 | sort -z | xargs -0 -n1 bash -n
 
 fmt: $(VENV_STAMP) ## format and auto-fix Python
 	$(VENV)/bin/ruff format .

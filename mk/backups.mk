@@ -1,10 +1,10 @@
 # Backups and disaster recovery (backups/, docs/runbooks/): the homecare-backups CLI and its drills
 # against a real etcd 3.6 (built from Go modules, cached) and a real embedded PostgreSQL.
+# Linted by the root lint gate (ruff, mypy: pyproject.toml).
 
 TEST_TARGETS += test-backups
-LINT_TARGETS += lint-backups
 
-.PHONY: test-backups lint-backups backups-tools
+.PHONY: test-backups backups-tools
 
 backups-tools: ## age + openssl (Debian) and etcd/etcdctl/etcdutl 3.6 for the backup drills
 	@scripts/ensure-apt.sh age openssl
@@ -12,8 +12,3 @@ backups-tools: ## age + openssl (Debian) and etcd/etcdctl/etcdutl 3.6 for the ba
 
 test-backups: $(VENV_STAMP) backups-tools ## backup/restore drills: etcd, PostgreSQL, retention, metrics, runbooks
 	$(PY) -m pytest backups/tests
-
-lint-backups: $(VENV_STAMP)
-	$(VENV)/bin/ruff check backups
-	$(VENV)/bin/ruff format --check backups
-	MYPYPATH=backups/src $(VENV)/bin/mypy --strict -p homecare_backups

@@ -1,6 +1,6 @@
 # Pulumi program (infra/): unit tests with mocks, rendered manifests, schema + policy checks,
 # golden files, and the offline container images (see infra/README.md).
-.PHONY: manifests infra-golden test-infra infra-unit infra-validate infra-checkov images lint-infra
+.PHONY: manifests infra-golden test-infra infra-unit infra-validate infra-checkov images
 
 INFRA_STACKS := dev staging prod
 MANIFEST_DIR := build/manifests
@@ -38,12 +38,5 @@ test-infra: infra-unit infra-validate infra-checkov ## Pulumi unit tests, golden
 
 images: $(VENV_STAMP) ## build homecare/{backend,matching,frontend,backups} offline with podman; run each and check its health
 	@images/build-images.sh $(if $(IMAGE_TAG),$(IMAGE_TAG))
-
-lint-infra: $(VENV_STAMP)
-	$(VENV)/bin/ruff check infra images
-	$(VENV)/bin/ruff format --check infra images
-	MYPYPATH=infra $(VENV)/bin/mypy --config-file pyproject.toml infra/homecare_infra
-
-LINT_TARGETS += lint-infra
 
 TEST_TARGETS += test-infra images

@@ -1,0 +1,180 @@
+"""Run the lint gate and then every test suite as make targets; end with one summary table.
+
+`make lint` and `make test` call this. Each lint target (LINT_TARGETS) and each suite
+(TEST_TARGETS) runs as its own `make TARGET`, its output streamed to the console and written to
+build/test-logs/TARGET.log. A target that exits 0 and printed a line starting with `NOT RUN:` is
+reported as NOT RUN with that reason (a part that cannot run on this machine), never as passed.
+
+The lint gate runs every lint target (so one run shows every lint problem), and if any of them
+failed the suites are not started: they show as NOT RUN "lint gate failed", the run fails, and a
+broken tree does not occupy CI for an hour. `--suites-after-lint-failure` runs them anyway.
+After the lint gate every suite runs even when an earlier one failed, so the table is complete.
+The exit status is 0 only when nothing failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+NOT_RUN_PREFIX = "NOT RUN:"
+PASSED, FAILED, NOT_RUN = "passed", "FAILED", "NOT RUN"
+
+
+@dataclass
+class Result:
+    target: str
+    kind: str  # "lint" or "suite"
+    status: str
+    seconds: float | None
+    note: str
+
+
+def not_run_reasons(lines: Iterable[str]) -> list[str]:
+    """The reasons given by `NOT RUN:` lines (leading blanks allowed), in order."""
+    reasons = []
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith(NOT_RUN_PREFIX):
+            reasons.append(stripped[len(NOT_RUN_PREFIX) :].strip() or "no reason given")
+    return reasons
+
+
+def run_target(make: str, target: str, kind: str, log_dir: Path, out: TextIO) -> Result:
+    """Run `make TARGET`, tee its output to the console and to LOG_DIR/TARGET.log."""
+    log_path = log_dir / f"{target}.log"
+    out.write(f"\n==> {kind} {target} (log: {log_path})\n")
+    out.flush()
+    started = time.monotonic()
+    reasons: list[str] = []
+    with log_path.open("w", encoding="utf-8") as log:
+        proc = subprocess.Popen(  # noqa: S603 - make and a target name from the Makefile
+            [make, "--no-print-directory", target],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        stdout = proc.stdout
+        if stdout is None:  # pragma: no cover - Popen always sets it with stdout=PIPE
+            raise RuntimeError("no output pipe")
+        try:
+            for raw in stdout:
+                line = raw.decode("utf-8", errors="replace")
+                out.write(line)
+                out.flush()
+                log.write(line)
+                reasons += not_run_reasons([line])
+            returncode = proc.wait()
+        except KeyboardInterrupt:
+            proc.send_signal(signal.SIGINT)
+            proc.wait()
+            raise
+    seconds = time.monotonic() - started
+    if returncode != 0:
+        note = f"exit {returncode}; see {log_path}"
+        if reasons:
+            note += " (it also printed NOT RUN: " + "; ".join(reasons) + ")"
+        return Result(target, kind, FAILED, seconds, note)
+    if reasons:
+        return Result(target, kind, NOT_RUN, seconds, "; ".join(reasons))
+    return Result(target, kind, PASSED, seconds, "")
+
+
+def format_seconds(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+def summary(results: Sequence[Result], total_seconds: float, log_dir: Path) -> str:
+    """The summary table and the closing `N passed, N failed` line."""
+    width = max([len("target"), *(len(r.target) for r in results)])
+    lines = [
+        "",
+        "=" * 72,
+        f"summary (logs in {log_dir}/)",
+        f"  {'kind':<5}  {'target':<{width}}  {'result':<7}  {'time':>6}  note",
+    ]
+    for r in results:
+        time_text = format_seconds(r.seconds)
+        row = f"  {r.kind:<5}  {r.target:<{width}}  {r.status:<7}  {time_text:>6}  {r.note}"
+        lines.append(row.rstrip())
+    passed = sum(r.status == PASSED for r in results)
+    failed = sum(r.status == FAILED for r in results)
+    not_run = sum(r.status == NOT_RUN for r in results)
+    lines.append(
+        f"{len(results)} targets: {passed} passed, {failed} failed, {not_run} not run"
+        f" in {format_seconds(total_seconds)}"
+    )
+    lines.append(f"{passed} passed, {failed} failed")
+    return "\n".join(lines) + "\n"
+
+
+def run(
+    make: str,
+    lint: Sequence[str],
+    suites: Sequence[str],
+    log_dir: Path,
+    *,
+    suites_after_lint_failure: bool = False,
+    out: TextIO = sys.stdout,
+) -> int:
+    log_dir.mkdir(parents=True, exist_ok=True)
+    for old in log_dir.glob("*.log"):
+        old.unlink()
+    started = time.monotonic()
+    results: list[Result] = []
+    pending = [(t, "lint") for t in lint] + [(t, "suite") for t in suites]
+    interrupted = False
+    try:
+        for target, kind in pending:
+            lint_failed = any(r.kind == "lint" and r.status == FAILED for r in results)
+            if kind == "suite" and lint_failed and not suites_after_lint_failure:
+                results.append(Result(target, kind, NOT_RUN, None, "lint gate failed"))
+                continue
+            results.append(run_target(make, target, kind, log_dir, out))
+    except KeyboardInterrupt:
+        interrupted = True
+        done = {r.target for r in results}
+        results += [Result(t, k, NOT_RUN, None, "interrupted") for t, k in pending if t not in done]
+    text = summary(results, time.monotonic() - started, log_dir)
+    (log_dir / "summary.txt").write_text(text, encoding="utf-8")
+    out.write(text)
+    out.flush()
+    if interrupted:
+        return 130
+    return 1 if any(r.status == FAILED for r in results) else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--make", default=os.environ.get("MAKE", "make"))
+    parser.add_argument("--log-dir", type=Path, default=Path("build/test-logs"))
+    parser.add_argument("--lint", nargs="*", default=[], metavar="TARGET")
+    parser.add_argument("--suites", nargs="*", default=[], metavar="TARGET")
+    parser.add_argument("--suites-after-lint-failure", action="store_true")
+    args = parser.parse_args(argv)
+    for name in [*args.lint, *args.suites]:
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+            parser.error(f"not a make target name: {name!r}")
+    return run(
+        args.make,
+        args.lint,
+        args.suites,
+        args.log_dir,
+        suites_after_lint_failure=args.suites_after_lint_failure,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

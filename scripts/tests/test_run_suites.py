@@ -1,0 +1,139 @@
+"""The `make test` runner: the summary table, NOT RUN suites, the lint gate and the exit status.
+
+Each test writes a small Makefile into a temporary directory and runs the real script on it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "run_suites.py"
+
+MAKEFILE = """\
+pass-a:
+\t@echo output of pass-a
+pass-b:
+\t@echo output of pass-b
+fail-a:
+\t@echo about to fail; exit 3
+not-run:
+\t@echo "NOT RUN: needs a machine with a GPU"
+not-run-but-failed:
+\t@echo "NOT RUN: part skipped"; exit 1
+no-tests:
+\t@{python} -m pytest -q -p no:cacheprovider empty_dir
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "Makefile").write_text(MAKEFILE.format(python=sys.executable))
+    (tmp_path / "empty_dir").mkdir()
+    return tmp_path
+
+
+def run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), "--log-dir", "logs", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def table_row(output: str, target: str) -> list[str]:
+    """The summary row of TARGET, split into kind, target, result, time and note."""
+    summary = output.split("summary (logs in", 1)[1]
+    for line in summary.splitlines():
+        fields = line.split(None, 4)
+        if len(fields) >= 4 and fields[1] == target:
+            return fields
+    raise AssertionError(f"no summary row for {target}:\n{summary}")
+
+
+def test_all_passing(project: Path) -> None:
+    result = run(project, "--lint", "pass-a", "--suites", "pass-b")
+    assert result.returncode == 0, result.stdout
+    assert table_row(result.stdout, "pass-a")[:3] == ["lint", "pass-a", "passed"]
+    assert table_row(result.stdout, "pass-b")[:3] == ["suite", "pass-b", "passed"]
+    assert result.stdout.rstrip().splitlines()[-1] == "2 passed, 0 failed"
+    # Output is streamed to the console and kept per target.
+    assert "output of pass-b" in result.stdout
+    assert (project / "logs" / "pass-b.log").read_text() == "output of pass-b\n"
+    assert "2 passed, 0 failed" in (project / "logs" / "summary.txt").read_text()
+
+
+def test_failing_suite_does_not_stop_the_others(project: Path) -> None:
+    result = run(project, "--lint", "pass-a", "--suites", "fail-a", "pass-b", "not-run")
+    assert result.returncode == 1
+    fail_row = table_row(result.stdout, "fail-a")
+    assert fail_row[2] == "FAILED"
+    assert "exit 2" in fail_row[4]  # make reports the recipe's exit 3 as its own exit 2
+    assert table_row(result.stdout, "pass-b")[2] == "passed"
+    assert "about to fail" in (project / "logs" / "fail-a.log").read_text()
+    assert result.stdout.rstrip().splitlines()[-1] == "2 passed, 1 failed"
+
+
+def test_not_run_is_shown_with_its_reason_and_not_counted_as_passed(project: Path) -> None:
+    result = run(project, "--suites", "not-run", "pass-a")
+    assert result.returncode == 0
+    row = table_row(result.stdout, "not-run")
+    assert row[2:4] == ["NOT", "RUN"]
+    assert row[4].split(None, 1)[1] == "needs a machine with a GPU"
+    lines = result.stdout.rstrip().splitlines()
+    assert lines[-2].startswith("2 targets: 1 passed, 0 failed, 1 not run")
+    assert lines[-1] == "1 passed, 0 failed"
+
+
+def test_a_failure_wins_over_not_run(project: Path) -> None:
+    result = run(project, "--suites", "not-run-but-failed")
+    assert result.returncode == 1
+    row = table_row(result.stdout, "not-run-but-failed")
+    assert row[2] == "FAILED"
+    assert "part skipped" in row[4]
+
+
+def test_lint_failure_stops_before_the_suites(project: Path) -> None:
+    result = run(project, "--lint", "fail-a", "pass-a", "--suites", "pass-b")
+    assert result.returncode == 1
+    assert table_row(result.stdout, "fail-a")[2] == "FAILED"
+    # Every lint target still runs, so one run shows every lint problem.
+    assert table_row(result.stdout, "pass-a")[2] == "passed"
+    suite_row = table_row(result.stdout, "pass-b")
+    assert suite_row[2:4] == ["NOT", "RUN"]
+    assert suite_row[4].endswith("lint gate failed")
+    assert "output of pass-b" not in result.stdout
+    assert result.stdout.rstrip().splitlines()[-1] == "1 passed, 1 failed"
+
+
+def test_suites_after_lint_failure_on_request(project: Path) -> None:
+    result = run(project, "--lint", "fail-a", "--suites", "pass-b", "--suites-after-lint-failure")
+    assert result.returncode == 1
+    assert table_row(result.stdout, "pass-b")[2] == "passed"
+
+
+def test_a_suite_that_collects_no_tests_fails(project: Path) -> None:
+    """pytest exits 5 when it collects nothing: that must not pass as a suite."""
+    result = run(project, "--suites", "no-tests")
+    assert result.returncode == 1
+    assert table_row(result.stdout, "no-tests")[2] == "FAILED"
+    assert "no tests ran" in (project / "logs" / "no-tests.log").read_text()
+
+
+def test_stale_logs_are_removed(project: Path) -> None:
+    (project / "logs").mkdir()
+    (project / "logs" / "old-suite.log").write_text("from an earlier run")
+    run(project, "--suites", "pass-a")
+    assert sorted(p.name for p in (project / "logs").iterdir()) == ["pass-a.log", "summary.txt"]
+
+
+def test_rejects_a_target_name_that_is_not_one(project: Path) -> None:
+    result = run(project, "--suites", "pass-a; rm -rf /")
+    assert result.returncode == 2
+    assert "not a make target name" in result.stderr
