@@ -1,21 +1,25 @@
 # Pulumi program (infra/): unit tests with mocks, rendered manifests, schema + policy checks,
 # golden files, and the offline container images (see infra/README.md).
-.PHONY: manifests infra-golden test-infra infra-unit infra-validate infra-checkov images
+.PHONY: manifests infra-golden test-infra infra-unit infra-validate infra-checkov images \
+  cluster-upstream
 
 INFRA_STACKS := dev staging prod
+# The cluster-services stack (infra/cluster/Pulumi.home.yaml) renders to build/manifests/cluster.
+CLUSTER_STACK := home
 MANIFEST_DIR := build/manifests
-K8S_SCHEMA_VERSION := 1.34.0
+K8S_SCHEMA_VERSION := 1.37.0
 # Optional: render with another image tag than the stacks' imageTag (e.g. the git SHA).
 MANIFEST_IMAGE_TAG ?=
 
-manifests: $(VENV_STAMP) ## render build/manifests/<stack>/*.yaml (dev, staging, prod) from the mocked program
+manifests: $(VENV_STAMP) ## render build/manifests/{cluster,dev,staging,prod}/*.yaml from the mocked programs
+	@$(PY) -m homecare_infra.render --stack $(CLUSTER_STACK) --out $(MANIFEST_DIR)/cluster
 	@for stack in $(INFRA_STACKS); do \
 	  $(PY) -m homecare_infra.render --stack $$stack --out $(MANIFEST_DIR)/$$stack \
 	    $(if $(MANIFEST_IMAGE_TAG),--image-tag $(MANIFEST_IMAGE_TAG)); \
 	done
 
 infra-golden: $(VENV_STAMP) ## re-write infra/tests/golden/<stack>.yaml (review the diff, then commit)
-	@for stack in $(INFRA_STACKS); do \
+	@for stack in $(CLUSTER_STACK) $(INFRA_STACKS); do \
 	  $(PY) -m homecare_infra.render --stack $$stack --golden infra/tests/golden/$$stack.yaml; \
 	done
 
@@ -25,7 +29,9 @@ infra-unit: $(VENV_STAMP)
 infra-validate: manifests
 	@echo "==> kubernetes-validate --strict (Kubernetes $(K8S_SCHEMA_VERSION))"
 	@$(VENV)/bin/kubernetes-validate -k $(K8S_SCHEMA_VERSION) --strict --quiet \
-	  $(foreach s,$(INFRA_STACKS),$(MANIFEST_DIR)/$(s)/*.yaml)
+		  $(foreach s,cluster $(INFRA_STACKS),$(MANIFEST_DIR)/$(s)/*.yaml)
+	@echo "==> custom resources against the vendored CRD schemas (kubernetes-validate has none)"
+	@$(PY) -m homecare_infra.cluster.crd_validate $(foreach s,cluster $(INFRA_STACKS),$(MANIFEST_DIR)/$(s))
 	@echo "==> all manifests valid"
 
 infra-checkov: manifests
@@ -35,6 +41,9 @@ infra-checkov: manifests
 	    --skip-download --output cli
 
 test-infra: infra-unit infra-validate infra-checkov ## Pulumi unit tests, golden diff, kubernetes-validate, checkov
+
+cluster-upstream: $(VENV_STAMP) ## refresh the vendored add-on manifests from their Go modules (versions.py)
+	$(PY) -m homecare_infra.cluster.upstream refresh
 
 images: $(VENV_STAMP) ## build homecare/{backend,matching,frontend,backups} offline with podman; run each and check its health
 	@images/build-images.sh $(if $(IMAGE_TAG),$(IMAGE_TAG))

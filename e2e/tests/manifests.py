@@ -11,6 +11,8 @@ from kube import REPO, Obj
 
 # Applied first so that namespaced objects find their namespace (and classes their class).
 FIRST_KINDS = ("Namespace", "CustomResourceDefinition", "PriorityClass", "IngressClass")
+CLUSTER_SERVICES = "cluster"
+"""build/manifests/cluster: the cluster-services stack, applied before every app stack."""
 
 
 def manifests_root() -> Path:
@@ -23,7 +25,11 @@ def stacks() -> list[str]:
         raise FileNotFoundError(
             f"no rendered manifests in {root}: run `make manifests` (or set E2E_MANIFESTS)"
         )
-    found = sorted(p.name for p in root.iterdir() if p.is_dir() and any(p.glob("*.yaml")))
+    found = sorted(
+        p.name
+        for p in root.iterdir()
+        if p.is_dir() and p.name != CLUSTER_SERVICES and any(p.glob("*.yaml"))
+    )
     if not found:
         raise FileNotFoundError(f"{root} has no <stack>/*.yaml directories: run `make manifests`")
     return found
@@ -38,9 +44,11 @@ def _flatten(doc: Any) -> list[Obj]:
 
 
 def load(stack: str) -> list[Obj]:
-    """Every object of one stack, Namespaces and other prerequisites first."""
+    """Every object of one app stack and of the cluster services it runs on, Namespaces and
+    other prerequisites first."""
     docs: list[Obj] = []
-    for path in sorted((manifests_root() / stack).rglob("*.yaml")):
+    paths = sorted((manifests_root() / CLUSTER_SERVICES).rglob("*.yaml"))
+    for path in [*paths, *sorted((manifests_root() / stack).rglob("*.yaml"))]:
         with path.open(encoding="utf-8") as handle:
             for doc in yaml.safe_load_all(handle):
                 docs.extend(_flatten(doc))

@@ -11,10 +11,10 @@ from homecare_infra.secrets import SecretValues, read_secrets
 from homecare_infra.settings import CONFIG_NAMESPACE, Settings, decode_config_value, parse_settings
 
 
-def raw_config() -> dict[str, Any]:
-    """Every ``homecare:`` key of the stack, structured values decoded from JSON."""
+def raw_config(namespace: str = CONFIG_NAMESPACE) -> dict[str, Any]:
+    """Every ``<namespace>:`` key of the stack, structured values decoded from JSON."""
     merged: dict[str, Any] = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    prefix = f"{CONFIG_NAMESPACE}:"
+    prefix = f"{namespace}:"
     return {
         key.removeprefix(prefix): decode_config_value(str(value))
         for key, value in merged.items()

@@ -21,10 +21,16 @@ from pulumi.runtime.sync_await import _sync_await
 
 from homecare_infra import config_source
 from homecare_infra import program as stack_program
+from homecare_infra.cluster import config as cluster_config
+from homecare_infra.cluster import program as cluster_program
+from homecare_infra.cluster.settings import CLUSTER_NAMESPACE
 from homecare_infra.settings import CONFIG_NAMESPACE, SECRET_KEYS
 
 PROJECT = "homecare"
+CLUSTER_PROJECT = "homecare-cluster"
+CLUSTER_STACK = "home"
 REPO_ROOT = Path(__file__).resolve().parents[2]
+CLUSTER_DIR = REPO_ROOT / "infra" / "cluster"
 _SECRET_SIG = "4dabf18193072939515e22adb298388d"  # noqa: S105 - a marker, not a secret
 """Pulumi's marker for a secret value in serialized resource inputs."""
 
@@ -100,16 +106,29 @@ class CapturingMocks(pulumi.runtime.Mocks):
         return {}, None
 
 
-def stack_config(stack: str) -> dict[str, Any]:
-    """The ``config:`` block of Pulumi.<stack>.yaml (keys without the ``homecare:`` prefix)."""
-    path = REPO_ROOT / f"Pulumi.{stack}.yaml"
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    prefix = f"{CONFIG_NAMESPACE}:"
+def stack_file(stack: str) -> Path:
+    if stack == CLUSTER_STACK:
+        return CLUSTER_DIR / f"Pulumi.{stack}.yaml"
+    return REPO_ROOT / f"Pulumi.{stack}.yaml"
+
+
+def file_config(stack: str) -> dict[str, Any]:
+    """The whole ``config:`` block of the stack file (keys with their namespace)."""
+    document = yaml.safe_load(stack_file(stack).read_text(encoding="utf-8")) or {}
+    return dict(document.get("config") or {})
+
+
+def stack_config(stack: str, namespace: str = CONFIG_NAMESPACE) -> dict[str, Any]:
+    """The ``<namespace>:`` keys of the stack file, without the prefix."""
+    prefix = f"{namespace}:"
     return {
-        k.removeprefix(prefix): v
-        for k, v in (document.get("config") or {}).items()
-        if k.startswith(prefix)
+        k.removeprefix(prefix): v for k, v in file_config(stack).items() if k.startswith(prefix)
     }
+
+
+def kubernetes_context(stack: str) -> str | None:
+    value = file_config(stack).get("kubernetes:context")
+    return None if value is None else str(value)
 
 
 def generated_secrets() -> dict[str, str]:
@@ -143,17 +162,41 @@ class MockedRun:
         return matches[0]
 
 
-def _to_config_strings(config: Mapping[str, Any]) -> dict[str, str]:
+def _to_config_strings(config: Mapping[str, Any], namespace: str) -> dict[str, str]:
     """Pulumi passes structured values as JSON text and scalars as strings."""
     out: dict[str, str] = {}
     for key, value in config.items():
+        full = key if ":" in key else f"{namespace}:{key}"
         if isinstance(value, dict | list):
-            out[f"{CONFIG_NAMESPACE}:{key}"] = json.dumps(value)
+            out[full] = json.dumps(value)
         elif isinstance(value, bool):
-            out[f"{CONFIG_NAMESPACE}:{key}"] = str(value).lower()
+            out[full] = str(value).lower()
         else:
-            out[f"{CONFIG_NAMESPACE}:{key}"] = str(value)
+            out[full] = str(value)
     return out
+
+
+_UNSET = object()
+
+
+def _run(
+    project: str,
+    stack: str,
+    config: dict[str, str],
+    secret_keys: list[str],
+    program: Callable[[], dict[str, Any]],
+    run: MockedRun,
+) -> MockedRun:
+    mocks = CapturingMocks()
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False)
+    pulumi.runtime.set_all_config(config, secret_keys)
+
+    def build() -> None:
+        run.outputs = program()
+
+    _sync_await(run_pulumi_func(build))
+    run.resources = list(mocks.resources)
+    return run
 
 
 def run_mocked(
@@ -161,23 +204,41 @@ def run_mocked(
     config: Mapping[str, Any] | None = None,
     secret_values: Mapping[str, str] | None = None,
     program: Callable[[], dict[str, Any]] | None = None,
+    context: str | object | None = _UNSET,
 ) -> MockedRun:
-    """Run the program for ``stack`` (config from Pulumi.<stack>.yaml unless given)."""
+    """Run the program for ``stack`` (config from Pulumi.<stack>.yaml unless given;
+    ``kubernetes:context`` from the stack file unless ``context`` is given, ``None`` = unset)."""
     plain = dict(stack_config(stack) if config is None else config)
     secret = dict(generated_secrets() if secret_values is None else secret_values)
-    mocks = CapturingMocks()
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False)
-    all_config = _to_config_strings({**plain, **secret})
-    pulumi.runtime.set_all_config(all_config, [f"{CONFIG_NAMESPACE}:{k}" for k in secret])
-    run = MockedRun(stack=stack, secret_values=secret)
+    all_config = _to_config_strings({**plain, **secret}, CONFIG_NAMESPACE)
+    kube_context = kubernetes_context(stack) if context is _UNSET else context
+    if kube_context is not None:
+        all_config["kubernetes:context"] = str(kube_context)
 
-    def build() -> None:
+    def build() -> dict[str, Any]:
         if program is not None:
-            run.outputs = program()
-            return
+            return program()
         settings, values = config_source.load()
-        run.outputs = stack_program.build(settings, values)
+        return stack_program.build(settings, values)
 
-    _sync_await(run_pulumi_func(build))
-    run.resources = list(mocks.resources)
-    return run
+    secret_keys = [f"{CONFIG_NAMESPACE}:{k}" for k in secret]
+    run = MockedRun(stack=stack, secret_values=secret)
+    return _run(PROJECT, stack, all_config, secret_keys, build, run)
+
+
+def run_mocked_cluster(
+    config: Mapping[str, Any] | None = None, context: str | object | None = _UNSET
+) -> MockedRun:
+    """Run the cluster-services program (infra/cluster/Pulumi.home.yaml unless ``config``)."""
+    namespace = CLUSTER_NAMESPACE
+    plain = dict(stack_config(CLUSTER_STACK, namespace) if config is None else config)
+    all_config = _to_config_strings(plain, namespace)
+    kube_context = kubernetes_context(CLUSTER_STACK) if context is _UNSET else context
+    if kube_context is not None:
+        all_config["kubernetes:context"] = str(kube_context)
+
+    def build() -> dict[str, Any]:
+        return cluster_program.build(cluster_config.load())
+
+    run = MockedRun(stack=CLUSTER_STACK, secret_values={})
+    return _run(CLUSTER_PROJECT, CLUSTER_STACK, all_config, [], build, run)

@@ -10,18 +10,37 @@ from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
+import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from homecare_infra.mocks import CapturedResource, run_mocked, stack_config
+from homecare_infra.cluster.settings import CLUSTER_NAMESPACE
+from homecare_infra.mocks import (
+    CLUSTER_STACK,
+    CapturedResource,
+    MockedRun,
+    run_mocked,
+    run_mocked_cluster,
+    stack_config,
+    stack_file,
+)
 from homecare_infra.settings import SettingsError
 
 STACKS = ("dev", "staging", "prod")
+ALL_STACKS = (CLUSTER_STACK, *STACKS)
+"""``home`` is the cluster-services stack (infra/cluster/); it is applied before the app stacks."""
+RENDER_OVERRIDES: dict[str, dict[str, Any]] = {
+    # Values each installation sets for itself (the committed stack files leave them empty, so a
+    # real `pulumi preview` stops and names them); the render uses reserved example values.
+    CLUSTER_STACK: {"tls": {"acmeEmail": "operator@example.com"}},
+}
 KIND_ORDER = {
-    "Namespace": 0,
+    "CustomResourceDefinition": -2,
+    "Namespace": -1,
     "ResourceQuota": 1,
     "LimitRange": 1,
     "NetworkPolicy": 2,
@@ -56,8 +75,12 @@ def manifests(resources: list[CapturedResource]) -> list[dict[str, Any]]:
 
 
 def redact(manifest: dict[str, Any]) -> dict[str, Any]:
-    """A copy with every Secret value replaced (keys stay visible for review)."""
+    """A copy with every Secret value replaced (keys stay visible for review) and each vendored
+    CRD's schema reduced to its SHA-256 (the files themselves sit in cluster/upstream/)."""
     out = copy.deepcopy(manifest)
+    if out.get("kind") == "CustomResourceDefinition":
+        text = json.dumps(out.get("spec"), sort_keys=True).encode()
+        out["spec"] = {"sha256": hashlib.sha256(text).hexdigest()}
     if out.get("kind") == "Secret":
         for field in ("data", "stringData"):
             if field in out:
@@ -96,13 +119,29 @@ def golden_text(objects: list[dict[str, Any]]) -> str:
     return "---\n".join(dump(redact(m)) for m in objects)
 
 
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        both = isinstance(value, dict) and isinstance(out.get(key), dict)
+        out[key] = _merge(out[key], value) if both else value
+    return out
+
+
+def rendered_run(stack: str, image_tag: str | None = None) -> MockedRun:
+    """The mocked run ``make manifests`` renders: the stack file plus :data:`RENDER_OVERRIDES`."""
+    if stack == CLUSTER_STACK:
+        config = _merge(stack_config(stack, CLUSTER_NAMESPACE), RENDER_OVERRIDES[stack])
+        return run_mocked_cluster(config)
+    config = _merge(stack_config(stack), RENDER_OVERRIDES.get(stack, {}))
+    if image_tag:
+        config["imageTag"] = image_tag
+    return run_mocked(stack, config=config)
+
+
 def render_stack(
     stack: str, out_dir: Path | None, golden: Path | None, image_tag: str | None
 ) -> int:
-    config = stack_config(stack)
-    if image_tag:
-        config["imageTag"] = image_tag
-    objects = manifests(run_mocked(stack, config=config).resources)
+    objects = manifests(rendered_run(stack, image_tag).resources)
     if out_dir is not None:
         write_manifests(objects, out_dir)
     if golden is not None:
@@ -113,7 +152,7 @@ def render_stack(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m homecare_infra.render", description=__doc__)
-    parser.add_argument("--stack", choices=STACKS, required=True)
+    parser.add_argument("--stack", choices=ALL_STACKS, required=True)
     parser.add_argument("--out", type=Path, help="directory for the apply-ready manifests")
     parser.add_argument("--golden", type=Path, help="file for the redacted review copy")
     parser.add_argument("--image-tag", help="override the stack's imageTag (e.g. the git SHA)")
@@ -123,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         count = render_stack(args.stack, args.out, args.golden, args.image_tag)
     except SettingsError as exc:
-        print(f"error: Pulumi.{args.stack}.yaml: {exc}", file=sys.stderr)
+        print(f"error: {stack_file(args.stack).name}: {exc}", file=sys.stderr)
         return 2
     target = args.out or args.golden
     print(f"==> {args.stack}: {count} manifests -> {target}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
@@ -26,6 +26,7 @@ SECRET_KEYS = (
 
 Quantity = Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti)?$")]
 CronSchedule = Annotated[str, Field(pattern=r"^(\S+\s+){4}\S+$")]
+M = TypeVar("M", bound="BaseModel")
 DnsName = Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", max_length=253)]
 
 
@@ -195,16 +196,17 @@ class Settings(_Model):
         return f"{self.image_prefix}/backups:{self.backups.image_tag or self.image_tag}"
 
 
-def _key(loc: tuple[int | str, ...]) -> str:
-    return f"{CONFIG_NAMESPACE}:" + ".".join(str(part) for part in loc) if loc else CONFIG_NAMESPACE
+def _key(loc: tuple[int | str, ...], namespace: str = CONFIG_NAMESPACE) -> str:
+    return f"{namespace}:" + ".".join(str(part) for part in loc) if loc else namespace
 
 
-def _describe(error: Mapping[str, Any]) -> str:
-    key = _key(tuple(error["loc"]))
+def describe_error(error: Mapping[str, Any], namespace: str = CONFIG_NAMESPACE) -> str:
+    """One line per invalid key: the full config key, what is wrong, the command that fixes it."""
+    key = _key(tuple(error["loc"]), namespace)
     kind = error["type"]
     message = str(error["msg"]).removeprefix("Value error, ")
     if not error["loc"]:
-        return f"{CONFIG_NAMESPACE}:{message}; fix it with `pulumi config set --path KEY VALUE`"
+        return f"{namespace}:{message}; fix it with `pulumi config set --path KEY VALUE`"
     if kind == "missing":
         return f"{key}: required; set it with `pulumi config set --path {key} VALUE`"
     if kind == "extra_forbidden":
@@ -213,14 +215,19 @@ def _describe(error: Mapping[str, Any]) -> str:
     return f"{key}: {message} (got {got}); fix it with `pulumi config set --path {key} ...`"
 
 
+def validate_model(model: type[M], plain: Mapping[str, Any], namespace: str) -> M:
+    """``model`` from the config values, or :class:`SettingsError` listing every bad key."""
+    try:
+        return model.model_validate(plain)
+    except ValidationError as exc:
+        problems = "\n  ".join(describe_error(e, namespace) for e in exc.errors())
+        raise SettingsError(f"invalid stack config:\n  {problems}") from None
+
+
 def parse_settings(raw: Mapping[str, Any]) -> Settings:
     """Validate the non-secret config values (keys without the ``homecare:`` prefix)."""
     plain = {k: v for k, v in raw.items() if k not in SECRET_KEYS}
-    try:
-        return Settings.model_validate(plain)
-    except ValidationError as exc:
-        problems = "\n  ".join(_describe(e) for e in exc.errors())
-        raise SettingsError(f"invalid stack config:\n  {problems}") from None
+    return validate_model(Settings, plain, CONFIG_NAMESPACE)
 
 
 def decode_config_value(value: str) -> Any:
