@@ -14,7 +14,7 @@ export HOMECARE_CACHE
 UV_VERSION := $(shell cat requirements/uv-version)
 
 # Editable first-party packages installed into the one dev virtualenv.
-PY_PACKAGES := apps/shared apps/devtools apps/backend apps/matching $(wildcard infra/pyproject.toml backups/pyproject.toml)
+PY_PACKAGES := apps/shared apps/devtools apps/backend apps/matching $(wildcard infra/pyproject.toml backups/pyproject.toml observability/pyproject.toml)
 PY_PACKAGE_DIRS := $(patsubst %/pyproject.toml,%,$(PY_PACKAGES))
 VENV_STAMP := $(VENV)/.installed
 

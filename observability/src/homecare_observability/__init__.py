@@ -1,0 +1,1 @@
+"""Homecare observability as code: Grafana dashboards generated with grafana-foundation-sdk."""
