@@ -1,1 +1,1 @@
-"""The cluster's monitoring and logging stack (one per cluster, declared with the cluster services)."""
+"""The cluster monitoring and logging stack (one per cluster, beside the cluster services)."""
