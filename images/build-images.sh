@@ -18,6 +18,11 @@ PLATFORMS=(manylinux_2_36_x86_64 manylinux_2_34_x86_64 manylinux_2_28_x86_64
   manylinux_2_17_x86_64 manylinux2014_x86_64 manylinux_2_12_x86_64 manylinux2010_x86_64
   manylinux_2_5_x86_64 manylinux1_x86_64)
 
+# One build at a time on this machine: the image tags are shared by every checkout, and a
+# successful build prunes the other tags of the four images.
+exec 9>/tmp/homecare-images.lock
+flock 9
+
 step() { echo "==> $*" >&2; }
 elapsed() { echo $(($(date +%s) - $1)); }
 
@@ -96,15 +101,20 @@ mkdir -p "$ctx/backups/bin"
 cp "$etcd_bin/etcdutl-$ETCD_VERSION" "$ctx/backups/bin/etcdutl"
 cp "$etcd_bin/etcdctl-$ETCD_VERSION" "$ctx/backups/bin/etcdctl"
 
+# build NAME CONTAINERFILE BASE [ARG=VALUE ...]: the extra arguments become --build-arg.
 build() {
-  local name=$1 containerfile=$2 base=$3 start
+  local name=$1 containerfile=$2 base=$3 start arg build_args=()
+  shift 3
+  for arg in "$@"; do build_args+=(--build-arg "$arg"); done
   start=$(date +%s)
-  nice -n 10 podman build -q --network=none --pull=never --build-arg "BASE=$base" \
+  nice -n 10 podman build -q --network=none --pull=never --build-arg "BASE=$base" "${build_args[@]}" \
     -f "$containerfile" -t "localhost/homecare/$name:$tag" "$ctx/$name" >/dev/null
   step "built localhost/homecare/$name:$tag in $(elapsed "$start") s"
 }
-build backend apps/backend/Containerfile "$base_python"
-build matching apps/matching/Containerfile "$base_python"
+build backend images/python-service.Containerfile "$base_python" \
+  APP=homecare_backend.main:app PORT=8000 CHECK_IMPORTS=homecare_backend.main,homecare_backend.worker
+build matching images/python-service.Containerfile "$base_python" \
+  APP=homecare_matching.main:app PORT=8001 CHECK_IMPORTS=homecare_matching.main
 build frontend apps/frontend/Containerfile "$base_python"
 build backups backups/Containerfile "$base_backups"
 
