@@ -15,7 +15,7 @@ from homecare_backups.cli import main
 REPO = Path(__file__).resolve().parents[2]
 # pytest runs in importlib mode: make the drill harness modules next to this file importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from drill_support import AgeKeys, make_age_keys  # noqa: E402
+from drill_support import RAN_COMMANDS, AgeKeys, RanCommand, make_age_keys  # noqa: E402
 
 # The one etcd builder of the repo (shared with e2e); its go.mod pins the version.
 ETCD_BUILDER = REPO / "e2e" / "tools" / "build-etcd.sh"
@@ -38,17 +38,27 @@ class CliResult:
 
 
 @pytest.fixture
-def run_cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
-    """Run `homecare-backups ARGS...` in-process; returns exit code and captured output."""
+def run_cli(capsys: pytest.CaptureFixture[str], request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """Run `homecare-backups ARGS...` in-process; returns exit code and captured output.
+
+    Every invocation is recorded in drill_support.RAN_COMMANDS for test_runbooks.
+    """
 
     def runner(*args: str | Path) -> CliResult:
         capsys.readouterr()
-        code = main([str(a) for a in args])
+        argv = [str(a) for a in args]
+        code = main(argv)
+        RAN_COMMANDS.append(RanCommand(tuple(argv), code, request.node.nodeid))
         captured = capsys.readouterr()
         print(captured.out, captured.err)  # shown by pytest when the test fails
         return CliResult(code, captured.out, captured.err)
 
     return runner
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """test_runbooks checks what the drills ran, so it runs after them."""
+    items.sort(key=lambda item: item.path.name == "test_runbooks.py")
 
 
 @pytest.fixture(scope="session")

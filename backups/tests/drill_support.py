@@ -10,6 +10,20 @@ from prometheus_client.parser import text_string_to_metric_families
 
 
 @dataclass(frozen=True)
+class RanCommand:
+    """One `homecare-backups` invocation made by a drill (recorded by the `run_cli` fixture)."""
+
+    args: tuple[str, ...]
+    code: int
+    test: str
+
+
+# Every CLI invocation of this pytest session, in order; test_runbooks checks the runbooks
+# against it (conftest runs test_runbooks last).
+RAN_COMMANDS: list[RanCommand] = []
+
+
+@dataclass(frozen=True)
 class AgeKeys:
     identity: Path
     recipients: Path

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from homecare_backups.errors import BackupError
-from homecare_backups.proc import find_tool, run, run_raw
+from homecare_backups.proc import find_tool, run
 
 RECIPIENTS_HINT = (
     "pass --age-recipients-file with one age public key (age1...) per line; "
@@ -65,7 +65,7 @@ def decrypt_file(source: Path, target: Path, identity_file: Path) -> None:
 def decrypt_bytes(source: Path, identity_file: Path) -> bytes:
     if not identity_file.is_file():
         raise BackupError(f"age identity file {identity_file} does not exist", IDENTITY_HINT)
-    return run_raw(
+    return run(
         [find_tool("age"), "-d", "-i", str(identity_file), str(source)],
         what=f"decrypting {source.name}",
         hint=IDENTITY_HINT,

@@ -97,7 +97,7 @@ def read_status(path: Path) -> SnapshotStatus:
             f"snapshot {path.name} is rejected: etcdutl cannot read it: {_short(exc.message)}",
             FRESH_SNAPSHOT_HINT,
         ) from exc
-    data = json.loads(output.strip().splitlines()[-1])
+    data = json.loads(output.decode(errors="replace").strip().splitlines()[-1])
     return SnapshotStatus(
         hash=int(data["hash"]),
         revision=int(data["revision"]),

@@ -91,7 +91,8 @@ class PgTools:
             what=f"pg_restore --list {dump.name}",
             hint="the file is not a pg_dump custom-format archive (corrupted?)",
         )
-        return [line for line in output.splitlines() if line and not line.startswith(";")]
+        lines = output.decode(errors="replace").splitlines()
+        return [line for line in lines if line and not line.startswith(";")]
 
     def restore(self, dump: Path, conn: Connection, *, clean: bool, no_owner: bool) -> None:
         args = [
@@ -126,4 +127,4 @@ class PgTools:
             ],
             what="psql",
             env=conn.env,
-        )
+        ).decode(errors="replace")

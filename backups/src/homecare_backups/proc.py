@@ -39,33 +39,11 @@ def run(
     timeout: float = 3600,
     user: str | None = None,
     cwd: str | None = None,
-) -> str:
-    """Run a program (no shell) and return its stdout as text; raise BackupError on failure."""
-    out = run_raw(
-        args,
-        what=what,
-        hint=hint,
-        input_bytes=input_bytes,
-        env=env,
-        timeout=timeout,
-        user=user,
-        cwd=cwd,
-    )
-    return out.decode(errors="replace")
-
-
-def run_raw(
-    args: Sequence[str],
-    *,
-    what: str,
-    hint: str = "",
-    input_bytes: bytes | None = None,
-    env: Mapping[str, str] | None = None,
-    timeout: float = 3600,
-    user: str | None = None,
-    cwd: str | None = None,
 ) -> bytes:
-    """Run a program (no shell); return stdout bytes, raise BackupError with stderr on failure."""
+    """Run a program (no shell) and return its stdout; raise BackupError with stderr on failure.
+
+    Bytes, because some output is binary (decrypted backups); callers that read text decode it.
+    """
     full_env = {**os.environ, **env} if env else None
     try:
         result = subprocess.run(  # noqa: S603 - argument lists built by this package, no shell
