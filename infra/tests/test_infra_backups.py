@@ -1,4 +1,4 @@
-"""Issue 8: the etcd and PostgreSQL backup CronJobs in every stack."""
+"""The etcd and PostgreSQL backup CronJobs in every stack."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""etcd backup CronJob on the control-plane node (issue 8).
+"""etcd backup CronJob on the control-plane node.
 
 ``snapshot`` (the kubeadm etcd image, distroless: only etcdctl) saves a snapshot over the host
 network with the read-only healthcheck client certificate; ``finalize`` (homecare/backups) verifies

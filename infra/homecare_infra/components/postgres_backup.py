@@ -1,4 +1,4 @@
-"""PostgreSQL backup CronJob in the app namespace (issue 8), Pod Security ``restricted``.
+"""PostgreSQL backup CronJob in the app namespace, Pod Security ``restricted``.
 
 ``homecare-backups db backup`` runs ``pg_dump -Fc``, writes the checksum, encrypts with age,
 prunes by count and age on its PVC and reports metrics to the Pushgateway when one is configured.
