@@ -94,3 +94,34 @@ UPSTREAM_IMAGE_WAIVERS = {
     "CKV_K8S_43": "upstream release image pinned by its release tag in versions.py",
     "CKV_K8S_15": "release tags are immutable upstream; IfNotPresent avoids a pull per start",
 }
+
+
+def from_monitoring() -> Obj:
+    return {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
+
+
+def ingress_policy(
+    name: str,
+    namespace: str,
+    selector: dict[str, str],
+    rules: list[Obj],
+    parent: pulumi.Resource,
+    depends_on: list[pulumi.Resource] | None = None,
+) -> k8s.networking.v1.NetworkPolicy:
+    """Only the listed ingress to the add-on's pods (none when ``rules`` is empty); egress stays
+    open because every add-on talks to the API server, whose host-network address a pod
+    selector cannot name."""
+    return k8s.networking.v1.NetworkPolicy(
+        f"{namespace}-{name}-ingress",
+        metadata={"name": f"{name}-ingress", "namespace": namespace},
+        spec={
+            "podSelector": {"matchLabels": selector},
+            "policyTypes": ["Ingress"],
+            "ingress": rules,
+        },
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on or []),
+    )
+
+
+def tcp(*ports: int | str) -> list[Obj]:
+    return [{"protocol": "TCP", "port": port} for port in ports]

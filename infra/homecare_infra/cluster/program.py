@@ -12,20 +12,30 @@ from typing import Any
 import pulumi
 
 from homecare_infra.cluster import config as cluster_config
+from homecare_infra.cluster.gateway import GatewayApiCrds, Traefik
+from homecare_infra.cluster.metrics import MetricsServer
+from homecare_infra.cluster.netpol import NetworkPolicyEnforcer
 from homecare_infra.cluster.settings import ClusterSettings
 from homecare_infra.cluster.storage import LocalPathStorage
-from homecare_infra.cluster.versions import LOCAL_PATH, Addon
+from homecare_infra.cluster.tls import CertManager
+from homecare_infra.cluster.versions import versions
 
 
 def build(settings: ClusterSettings) -> dict[str, Any]:
     """Declare every add-on; returns the stack outputs."""
-    deployed: list[Addon] = []
     storage = LocalPathStorage(settings.storage)
-    deployed.append(LOCAL_PATH)
+    gateway_crds = GatewayApiCrds()
+    traefik = Traefik(settings.gateway, gateway_crds)
+    cert_manager = CertManager(settings, gateway_crds)
+    metrics = MetricsServer()
+    netpol = NetworkPolicyEnforcer()
     return {
-        "addonVersions": {addon.name: addon.version for addon in deployed},
+        "addonVersions": versions(),
         "storageClass": settings.storage.class_name,
-        "_components": [storage],
+        "gatewayClass": settings.gateway.class_name,
+        "gatewayNamespace": settings.gateway.namespace,
+        "clusterIssuers": [name for name, _ in cert_manager.issuers],
+        "_components": [storage, gateway_crds, traefik, cert_manager, metrics, netpol],
     }
 
 

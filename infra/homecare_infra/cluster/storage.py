@@ -103,6 +103,14 @@ class LocalPathStorage(pulumi.ComponentResource):
             reclaim_policy=settings.reclaim_policy,
             opts=child,
         )
+        common.ingress_policy(
+            "local-path-provisioner",
+            NAMESPACE,
+            {"app.kubernetes.io/name": "local-path-provisioner"},
+            [],
+            self,
+            [ns],
+        )
         self.register_outputs({"storageClass": settings.class_name})
 
 

@@ -3,7 +3,8 @@ deploy time.
 
 ``python -m homecare_infra.cluster.upstream refresh`` (``make cluster-upstream``) runs
 ``go mod download -json MODULE@VERSION`` for every add-on in :mod:`homecare_infra.cluster.versions`,
-copies the listed files to ``upstream/<add-on>/`` and records the module checksum and each file's
+copies the listed files to ``upstream/<add-on>/`` (a Helm template resolved with the chart's
+default values, see :func:`flatten_helm`) and records the module checksum and each file's
 SHA-256 in ``upstream/sources.json``. ``python -m homecare_infra.cluster.upstream check`` (run by
 the unit tests) fails when a file no longer matches that record or a version moved without a
 refresh.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -31,6 +33,43 @@ SOURCES = UPSTREAM_DIR / "sources.json"
 
 def vendored_path(addon: Addon, module_path: str) -> Path:
     return UPSTREAM_DIR / addon.name / Path(module_path).name
+
+
+HELM_VALUES = {
+    r'{{ include "cert-manager.name" . }}': "cert-manager",
+    r'{{ template "cert-manager.fullname" . }}': "cert-manager",
+    r'{{ include "cert-manager.fullname" . }}': "cert-manager",
+    r'{{ template "cert-manager.serviceAccountName" . }}': "cert-manager",
+    r'{{ include "cert-manager.namespace" . }}': "cert-manager",
+    r"{{ .Release.Name }}": "cert-manager",
+    r"{{ .Values.global.leaderElection.namespace }}": "kube-system",
+}
+"""The chart's defaults (values.yaml) for the few template expressions in its RBAC file."""
+_SIGNERS = (
+    "    resourceNames:\n    - issuers.cert-manager.io/*\n    - clusterissuers.cert-manager.io/*\n"
+)
+
+
+def flatten_helm(text: str) -> str:
+    """cert-manager publishes its RBAC only as a Helm template: resolve it with the chart's
+    default values (rbac.create, aggregateClusterRoles true; auto-approval on for the two
+    cert-manager signers). Anything not understood here fails the refresh."""
+    text = re.sub(r"\{\{-? */\*.*?\*/ *-?\}\}", "", text, flags=re.DOTALL)
+    text = re.sub(
+        r" *\{\{- with \.Values\.approveSignerNames \}\}.*?\{\{- end \}\}\n",
+        _SIGNERS,
+        text,
+        flags=re.DOTALL,
+    )
+    for expression, value in HELM_VALUES.items():
+        text = text.replace(expression, value)
+    control = re.compile(r"^\s*\{\{-? *(if|end|include \"labels\")[^}]*\}\}\s*$")
+    lines = [line for line in text.splitlines() if not control.match(line)]
+    flat = "\n".join(lines) + "\n"
+    if "{{" in flat:
+        left = flat[flat.index("{{") :][:80]
+        raise SystemExit(f"flatten_helm: unresolved template expression: {left!r}")
+    return flat
 
 
 def _sha256(path: Path) -> str:
@@ -61,7 +100,11 @@ def refresh() -> dict[str, Any]:
         files = {}
         for module_path in addon.files:
             target = vendored_path(addon, module_path)
-            shutil.copyfile(Path(info["Dir"]) / module_path, target)
+            source = Path(info["Dir"]) / module_path
+            if "/charts/" in module_path:
+                target.write_text(flatten_helm(source.read_text(encoding="utf-8")), "utf-8")
+            else:
+                shutil.copyfile(source, target)
             files[module_path] = _sha256(target)
         record[addon.name] = {
             "module": addon.module,

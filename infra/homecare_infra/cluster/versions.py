@@ -44,7 +44,8 @@ TRAEFIK = Addon(
     "v3.7.13",
     (
         "docs/content/reference/dynamic-configuration/kubernetes-gateway-rbac.yml",
-        "docs/content/reference/dynamic-configuration/traefik.io_middlewares.yaml",
+        "docs/content/reference/dynamic-configuration/kubernetes-crd-definition-v1.yml",
+        "docs/content/reference/dynamic-configuration/kubernetes-crd-rbac.yml",
     ),
     ("docker.io/library/traefik:v3.7.13",),
 )
@@ -52,21 +53,22 @@ CERT_MANAGER = Addon(
     "cert-manager",
     "github.com/cert-manager/cert-manager",
     "v1.21.2",
-    tuple(
-        f"deploy/crds/{name}.yaml"
-        for name in (
-            "cert-manager.io_certificaterequests",
-            "cert-manager.io_certificates",
-            "cert-manager.io_clusterissuers",
-            "cert-manager.io_issuers",
-            "acme.cert-manager.io_challenges",
-            "acme.cert-manager.io_orders",
-        )
+    (
+        *(
+            f"deploy/crds/{name}.yaml"
+            for name in (
+                "cert-manager.io_certificaterequests",
+                "cert-manager.io_certificates",
+                "cert-manager.io_clusterissuers",
+                "cert-manager.io_issuers",
+                "acme.cert-manager.io_challenges",
+                "acme.cert-manager.io_orders",
+            )
+        ),
+        # Published only as a Helm template: resolved with the chart defaults on refresh.
+        "deploy/charts/cert-manager/templates/rbac.yaml",
     ),
-    tuple(
-        f"quay.io/jetstack/cert-manager-{part}:v1.21.2"
-        for part in ("controller", "webhook", "cainjector")
-    ),
+    tuple(f"quay.io/jetstack/cert-manager-{part}:v1.21.2" for part in ("controller", "acmesolver")),
 )
 METRICS_SERVER = Addon(
     "metrics-server",
