@@ -112,9 +112,9 @@ build() {
   step "built localhost/homecare/$name:$tag in $(elapsed "$start") s"
 }
 build backend images/python-service.Containerfile "$base_python" \
-  APP=homecare_backend.main:app PORT=8000 CHECK_IMPORTS=homecare_backend.main,homecare_backend.worker
+  APP=homecare_backend.main:create_app PORT=8000 CHECK_IMPORTS=homecare_backend.main,homecare_backend.worker
 build matching images/python-service.Containerfile "$base_python" \
-  APP=homecare_matching.main:app PORT=8001 CHECK_IMPORTS=homecare_matching.main
+  APP=homecare_matching.main:create_app PORT=8001 CHECK_IMPORTS=homecare_matching.main
 build frontend apps/frontend/Containerfile "$base_python"
 build backups backups/Containerfile "$base_backups"
 

@@ -35,10 +35,23 @@ SECRET_ENV = {
 }
 
 
-def _uvicorn(app: str, port: int, *extra: str) -> list[str]:
-    """Listen on every pod interface (the pod IP); NetworkPolicies decide who may connect."""
+def _uvicorn(factory: str, port: int, *extra: str) -> list[str]:
+    """Listen on every pod interface (the pod IP); NetworkPolicies decide who may connect.
+
+    The apps are built by a factory function (nothing is created at import time).
+    """
     everywhere = "0.0.0.0"  # noqa: S104 - inside the pod network namespace
-    return ["uvicorn", app, "--host", everywhere, "--port", str(port), "--no-server-header", *extra]
+    return [
+        "uvicorn",
+        "--factory",
+        factory,
+        "--host",
+        everywhere,
+        "--port",
+        str(port),
+        "--no-server-header",
+        *extra,
+    ]
 
 
 def _database_env() -> SecretEnv:
@@ -91,7 +104,7 @@ def app_specs(settings: Settings, namespace: str, secret_keys: list[str]) -> lis
             scale=svc.backend,
             port=PORTS.backend,
             command=_uvicorn(
-                "homecare_backend.main:app",
+                "homecare_backend.main:create_app",
                 PORTS.backend,
                 # Client IPs for the per-IP login limit come from the ingress's X-Forwarded-For;
                 # trusting every peer is safe because NetworkPolicies admit only the ingress.
@@ -123,7 +136,7 @@ def app_specs(settings: Settings, namespace: str, secret_keys: list[str]) -> lis
             image=settings.image("matching"),
             scale=svc.matching,
             port=PORTS.matching,
-            command=_uvicorn("homecare_matching.main:app", PORTS.matching),
+            command=_uvicorn("homecare_matching.main:create_app", PORTS.matching),
             config={**common, "HOMECARE_BACKEND_URL": backend_url},
             secret_env=[_database_env()],
         ),

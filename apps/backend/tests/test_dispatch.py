@@ -18,7 +18,7 @@ from homecare_backend.db import create_engine, new_id, session_factory
 from homecare_backend.dispatch.models import Dispatch, DispatchOffer
 from homecare_backend.dispatch.service import DispatchService, DispatchSettings
 from homecare_backend.models import CareRecipient, OutboxEvent
-from homecare_backend.users.models import Role
+from homecare_backend.users.models import Role, User
 from homecare_shared.errors import ProblemError
 
 START = datetime(2030, 1, 7, 1, 0, tzinfo=UTC)
@@ -67,6 +67,34 @@ async def open_booking(engine: AsyncEngine, family_id: uuid.UUID) -> uuid.UUID:
     return booking_id
 
 
+class Steps:
+    """Each dispatch step in a session of its own, as each HTTP request (or tick) has one."""
+
+    def __init__(self, engine: AsyncEngine, service: DispatchService) -> None:
+        self.sessions = session_factory(engine)
+        self.service = service
+
+    async def start(self, booking_id: uuid.UUID, family_id: uuid.UUID) -> Dispatch:
+        async with self.sessions() as session:
+            family = await session.get(User, family_id)
+            assert family is not None
+            return await self.service.start(session, booking_id=booking_id, requested_by=family)
+
+    async def tick(self) -> int:
+        async with self.sessions() as session:
+            return await self.service.tick(session)
+
+    async def accept(self, offer_id: uuid.UUID, caregiver_id: uuid.UUID | None) -> Dispatch:
+        assert caregiver_id is not None
+        async with self.sessions() as session:
+            return await self.service.accept(session, offer_id=offer_id, caregiver_id=caregiver_id)
+
+    async def decline(self, offer_id: uuid.UUID, caregiver_id: uuid.UUID | None) -> Dispatch:
+        assert caregiver_id is not None
+        async with self.sessions() as session:
+            return await self.service.decline(session, offer_id=offer_id, caregiver_id=caregiver_id)
+
+
 async def offers(engine: AsyncEngine, dispatch_id: uuid.UUID) -> list[DispatchOffer]:
     async with session_factory(engine)() as session:
         rows = await session.scalars(
@@ -90,10 +118,8 @@ async def test_waves_expire_and_advance_until_exhausted(
 ) -> None:
     ids = [c.caregiver_id for c in world["caregivers"]]
     clock = Clock()
-    service = DispatchService(
-        session_factory(engine), ranked(ids), DispatchSettings(wave_size=2), clock
-    )
-    dispatch = await service.start(world["booking_id"])
+    service = Steps(engine, DispatchService(ranked(ids), DispatchSettings(wave_size=2), clock))
+    dispatch = await service.start(world["booking_id"], world["family"].user_id)
     first = await offers(engine, dispatch.id)
     assert [(o.caregiver_id, o.wave, o.status) for o in first] == [
         (ids[0], 1, "pending"),
@@ -135,8 +161,8 @@ async def test_first_accept_wins_under_concurrency(
     engine: AsyncEngine, world: dict[str, Any]
 ) -> None:
     ids = [c.caregiver_id for c in world["caregivers"]]
-    service = DispatchService(session_factory(engine), ranked(ids), DispatchSettings(wave_size=5))
-    dispatch = await service.start(world["booking_id"])
+    service = Steps(engine, DispatchService(ranked(ids), DispatchSettings(wave_size=5)))
+    dispatch = await service.start(world["booking_id"], world["family"].user_id)
     wave = await offers(engine, dispatch.id)
     assert len(wave) == 5
 
@@ -175,10 +201,8 @@ async def test_dispatch_continues_after_a_restart(
 ) -> None:
     ids = [c.caregiver_id for c in world["caregivers"]]
     clock = Clock()
-    before = DispatchService(
-        session_factory(engine), ranked(ids), DispatchSettings(wave_size=1), clock
-    )
-    dispatch = await before.start(world["booking_id"])
+    before = Steps(engine, DispatchService(ranked(ids), DispatchSettings(wave_size=1), clock))
+    dispatch = await before.start(world["booking_id"], world["family"].user_id)
 
     # a new process: new engine, new service, nothing shared in memory
     fresh_engine = create_engine(migrated_url)
@@ -187,8 +211,8 @@ async def test_dispatch_continues_after_a_restart(
         async def unreachable(_s: AsyncSession, _b: Booking) -> Sequence[uuid.UUID]:
             raise AssertionError("a running dispatch must not ask matching again")
 
-        after = DispatchService(
-            session_factory(fresh_engine), unreachable, DispatchSettings(wave_size=1), clock
+        after = Steps(
+            fresh_engine, DispatchService(unreachable, DispatchSettings(wave_size=1), clock)
         )
         clock.now += timedelta(minutes=11)
         assert await after.tick() == 1
@@ -210,9 +234,7 @@ async def test_offer_routes_for_caregivers(
     assert isinstance(transport, httpx.ASGITransport)
     app: Any = transport.app
     app.state.dispatch = DispatchService(
-        app.state.sessions,
-        ranked([c.caregiver_id for c in caregivers]),
-        DispatchSettings(wave_size=2),
+        ranked([c.caregiver_id for c in caregivers]), DispatchSettings(wave_size=2)
     )
     stranger = await make_actor(Role.FAMILY)
     body = {"booking_id": str(world["booking_id"])}
@@ -225,22 +247,20 @@ async def test_offer_routes_for_caregivers(
     assert again.json()["code"] == "dispatch_exists"
 
     first, second = caregivers[0], caregivers[1]
-    mine = (await client.get("/v1/dispatch/offers", headers=first.headers)).json()
+    mine = (await client.get("/v1/offers", headers=first.headers)).json()
     assert [o["status"] for o in mine] == ["pending"]
     offer_id = mine[0]["id"]
     # another caregiver cannot answer someone else's offer
-    other = await client.post(f"/v1/dispatch/offers/{offer_id}/accept", headers=second.headers)
+    other = await client.post(f"/v1/offers/{offer_id}/accept", headers=second.headers)
     assert other.status_code == 404
-    won = await client.post(f"/v1/dispatch/offers/{offer_id}/accept", headers=first.headers)
+    won = await client.post(f"/v1/offers/{offer_id}/accept", headers=first.headers)
     assert won.status_code == 200, won.text
     assert won.json()["accepted_caregiver_id"] == str(first.caregiver_id)
-    twice = await client.post(f"/v1/dispatch/offers/{offer_id}/decline", headers=first.headers)
+    twice = await client.post(f"/v1/offers/{offer_id}/decline", headers=first.headers)
     assert twice.json()["code"] == "offer_already_answered"
-    theirs = (await client.get("/v1/dispatch/offers", headers=second.headers)).json()
-    late = await client.post(
-        f"/v1/dispatch/offers/{theirs[0]['id']}/accept", headers=second.headers
-    )
+    theirs = (await client.get("/v1/offers", headers=second.headers)).json()
+    late = await client.post(f"/v1/offers/{theirs[0]['id']}/accept", headers=second.headers)
     assert late.status_code == 409
     assert late.json()["code"] == "offer_withdrawn"
-    family_cannot = await client.get("/v1/dispatch/offers", headers=world["family"].headers)
+    family_cannot = await client.get("/v1/offers", headers=world["family"].headers)
     assert family_cannot.status_code == 403

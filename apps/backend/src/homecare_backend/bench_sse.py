@@ -139,8 +139,8 @@ async def measure(
         "HOMECARE_LOG_LEVEL": "WARNING",
     }
     server = subprocess.Popen(  # noqa: S603, ASYNC220 - our own app; starts once, before timing
-        [sys.executable, "-m", "uvicorn", "homecare_backend.main:app", "--port", str(port),
-         "--backlog", "8192", "--log-level", "warning", "--no-access-log",
+        [sys.executable, "-m", "uvicorn", "--factory", "homecare_backend.main:create_app",
+         "--port", str(port), "--backlog", "8192", "--log-level", "warning", "--no-access-log",
          "--timeout-graceful-shutdown", "2"],
         env=env,
     )  # fmt: skip

@@ -1,8 +1,11 @@
-"""The backend ASGI app: `uvicorn homecare_backend.main:app`."""
+"""The backend ASGI app, built by a factory: `uvicorn --factory homecare_backend.main:create_app`.
+
+Nothing is created at import time: settings are read, and the engine, hub and clients made,
+when the factory runs.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,24 +13,21 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from homecare_backend import __version__
+from homecare_backend import __version__, background
 from homecare_backend.agencies.router import router as agencies_router
 from homecare_backend.api import malformed_ids_are_not_found
-from homecare_backend.auth.router import me_router
 from homecare_backend.auth.router import router as auth_router
 from homecare_backend.bookings.router import router as bookings_router
+from homecare_backend.caregivers.router import me_router as caregivers_me_router
 from homecare_backend.caregivers.router import router as caregivers_router
 from homecare_backend.config import Settings, get_settings
 from homecare_backend.db import create_engine, session_factory
-from homecare_backend.dispatch.candidates import matching_candidates
 from homecare_backend.dispatch.router import router as dispatch_router
-from homecare_backend.dispatch.service import DispatchService, run_ticker
 from homecare_backend.migrate import head_revision
-from homecare_backend.notifications.dispatcher import Dispatcher
 from homecare_backend.notifications.hub import EventHub
 from homecare_backend.notifications.router import router as notifications_router
-from homecare_backend.notifications.wiring import build_pushers
 from homecare_backend.recipients.router import router as recipients_router
+from homecare_backend.users.router import router as users_router
 from homecare_shared.logging import configure_logging
 from homecare_shared.readiness import Readiness, check_database
 from homecare_shared.service import create_service_app
@@ -39,40 +39,44 @@ All routes are under `/v1`. Authenticate with `Authorization: Bearer <access tok
 Errors are RFC 9457 `application/problem+json` with a stable `code`.
 """
 
+ROUTERS = (
+    auth_router,
+    users_router,
+    caregivers_me_router,
+    recipients_router,
+    caregivers_router,
+    agencies_router,
+    bookings_router,
+    notifications_router,
+    dispatch_router,
+)
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging("backend", settings.log_level, settings.log_json)
     engine = create_engine(settings.database_url)
     hub = EventHub(settings.database_url)
+    # Matching is asked when a dispatch starts (a request), so its client exists without lifespan.
+    matching_http = httpx.AsyncClient(timeout=5)
 
     async def readiness() -> Readiness:
         return await check_database(engine, head_revision)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        stop = asyncio.Event()
-        task = None
-        http = httpx.AsyncClient(timeout=10)
-        ticker = None
-        if settings.runs_inline_dispatcher:
-            dispatcher = Dispatcher(engine, settings.database_url, build_pushers(settings, http))
-            task = asyncio.create_task(dispatcher.run(stop))
-            ticker = asyncio.create_task(run_ticker(app.state.dispatch, stop))
-        try:
+        async with contextlib.AsyncExitStack() as stack:
+            stack.push_async_callback(engine.dispose)
+            stack.push_async_callback(hub.close)
+            stack.push_async_callback(matching_http.aclose)
+            if settings.runs_inline_dispatcher:
+                http = await stack.enter_async_context(httpx.AsyncClient(timeout=10))
+                await stack.enter_async_context(
+                    background.running_loops(
+                        engine=engine, settings=settings, http=http, dispatch=app.state.dispatch
+                    )
+                )
             yield
-        finally:
-            stop.set()
-            if task is not None:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await asyncio.wait_for(task, 10)
-            if ticker is not None:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await asyncio.wait_for(ticker, 10)
-            await matching_http.aclose()
-            await hub.close()
-            await http.aclose()
-            await engine.dispose()
 
     app = create_service_app(
         title="Homecare API",
@@ -86,22 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.hub = hub
-    matching_http = httpx.AsyncClient(timeout=5)
-    app.state.dispatch = DispatchService(
-        app.state.sessions, matching_candidates(matching_http, settings.matching_url)
-    )
-    for router in (
-        auth_router,
-        me_router,
-        recipients_router,
-        caregivers_router,
-        agencies_router,
-        bookings_router,
-        notifications_router,
-        dispatch_router,
-    ):
+    app.state.dispatch = background.build_dispatch(settings, matching_http)
+    for router in ROUTERS:
         app.include_router(router)
     return app
-
-
-app = create_app()

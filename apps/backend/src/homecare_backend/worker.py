@@ -1,8 +1,8 @@
-"""The outbox dispatcher as its own process: `python -m homecare_backend.worker`.
+"""The background loops as their own process: `python -m homecare_backend.worker`.
 
-Delivers outbox events to the in-app feed, the SSE hubs (NOTIFY) and push services, and advances
-dispatches (offer expiry, next waves). SIGTERM or SIGINT stop it gracefully: the batch in flight
-commits and pending pushes finish first.
+Runs what `homecare_backend.background` wires: delivers outbox events to the in-app feed, the
+SSE hubs (NOTIFY) and push services, and advances dispatches (offer expiry, next waves).
+SIGTERM or SIGINT stop it gracefully: the batch in flight commits and pending pushes finish first.
 Several workers may run at once (rows are claimed with SKIP LOCKED).
 """
 
@@ -18,14 +18,10 @@ import httpx
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from homecare_backend import __version__
+from homecare_backend import __version__, background
 from homecare_backend.config import get_settings
-from homecare_backend.db import create_engine, session_factory
-from homecare_backend.dispatch.candidates import matching_candidates
-from homecare_backend.dispatch.service import DispatchService, run_ticker
+from homecare_backend.db import create_engine
 from homecare_backend.migrate import head_revision
-from homecare_backend.notifications.dispatcher import Dispatcher
-from homecare_backend.notifications.wiring import build_pushers
 from homecare_shared.logging import configure_logging, get_logger
 from homecare_shared.readiness import Readiness, check_database
 from homecare_shared.service import create_service_app
@@ -76,30 +72,33 @@ async def run() -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     engine = create_engine(settings.database_url)
-    async with httpx.AsyncClient(timeout=10) as http:
-        dispatcher = Dispatcher(engine, settings.database_url, build_pushers(settings, http))
-        dispatch = DispatchService(
-            session_factory(engine), matching_candidates(http, settings.matching_url)
-        )
-        # Offer expiry and next waves.
-        ticker = asyncio.create_task(run_ticker(dispatch, stop), name="dispatch-ticker")
-        delivery = asyncio.create_task(dispatcher.run(stop), name="outbox-dispatcher")
-        server = health_server(engine, settings.worker_http_port, [ticker, delivery])
-        serving = (
-            asyncio.create_task(server.serve(), name="health-server")
-            if settings.worker_http_port
-            else None
-        )
-        log.info("worker_started", fcm=settings.fcm_enabled, webpush=settings.webpush_enabled)
-        try:
-            await delivery
-        finally:
-            stop.set()
-            await ticker
-            if serving is not None:
-                server.should_exit = True
-                await serving
-            await engine.dispose()
+    try:
+        async with (
+            httpx.AsyncClient(timeout=10) as http,
+            background.running_loops(
+                engine=engine,
+                settings=settings,
+                http=http,
+                dispatch=background.build_dispatch(settings, http),
+                stop=stop,
+            ) as loops,
+        ):
+            server = health_server(engine, settings.worker_http_port, loops.tasks)
+            serving = (
+                asyncio.create_task(server.serve(), name="health-server")
+                if settings.worker_http_port
+                else None
+            )
+            log.info("worker_started", fcm=settings.fcm_enabled, webpush=settings.webpush_enabled)
+            try:
+                await loops.delivery
+            finally:
+                stop.set()
+                if serving is not None:
+                    server.should_exit = True
+                    await serving
+    finally:
+        await engine.dispose()
     log.info("worker_stopped")
 
 

@@ -1,4 +1,7 @@
-"""The matching ASGI app: `uvicorn homecare_matching.main:app`."""
+"""The matching ASGI app, built by a factory: `uvicorn --factory homecare_matching.main:create_app`.
+
+Nothing is created at import time: settings, engine, index and feed exist once the factory runs.
+"""
 
 from __future__ import annotations
 
@@ -80,6 +83,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.index = index
     app.state.feed = feed
     return app
-
-
-app = create_app()

@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from homecare_backend.auth.tokens import InvalidTokenError, decode_access_token
+from homecare_backend.users import service as users_service
 from homecare_backend.users.models import Role, User
 from homecare_shared.errors import ProblemError
 
@@ -45,7 +46,7 @@ async def authenticate(request: Request, token: str | None) -> User:
             "The access token is invalid or expired; get a new one with POST /v1/auth/refresh.",
         ) from exc
     async with request.app.state.sessions() as session:
-        user: User | None = await session.get(User, claims.user_id)
+        user = await users_service.get(session, claims.user_id)
     if user is None or user.token_version != claims.token_version:
         raise _unauthenticated(
             "token_revoked", "This session has ended (password changed?); sign in again."

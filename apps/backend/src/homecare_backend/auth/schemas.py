@@ -1,13 +1,10 @@
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from homecare_backend.api import Email, Name, Password
-from homecare_backend.users.models import Role
 
 
 class SignupIn(BaseModel):
@@ -75,27 +72,3 @@ class TokenPair(BaseModel):
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth2 token type name
     expires_in: int = Field(description="Access token lifetime in seconds")
     refresh_token: str = Field(description="Single use: each refresh returns a new one")
-
-
-class UserOut(BaseModel):
-    model_config = ConfigDict(
-        from_attributes=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "0192f0c4-6a1e-7c3b-9d2e-5f4a3b2c1d0e",
-                    "email": "family1@demo.homecare.kr",
-                    "display_name": "한가족",
-                    "role": "family",
-                    "agency_id": None,
-                    "created_at": "2026-11-26T09:00:00Z",
-                }
-            ]
-        },
-    )
-    id: uuid.UUID
-    email: str
-    display_name: str
-    role: Role
-    agency_id: uuid.UUID | None
-    created_at: datetime

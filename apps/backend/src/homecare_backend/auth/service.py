@@ -6,7 +6,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from homecare_backend.auth import passwords, ratelimit
@@ -14,6 +13,7 @@ from homecare_backend.auth.models import RefreshToken
 from homecare_backend.auth.schemas import SignupIn, TokenPair
 from homecare_backend.auth.tokens import hash_refresh_token, issue_access_token, new_refresh_token
 from homecare_backend.config import Settings
+from homecare_backend.users import service as users_service
 from homecare_backend.users.models import Role, User
 from homecare_shared.errors import ProblemError
 from homecare_shared.logging import get_logger
@@ -36,24 +36,13 @@ def _invalid_refresh(code: str = "invalid_refresh_token") -> ProblemError:
 
 
 async def signup(session: AsyncSession, data: SignupIn) -> User:
-    user = User(
-        email=data.email.lower(),
+    return await users_service.create(
+        session,
+        email=data.email,
         password_hash=await passwords.hash_password(data.password),
         role=Role(data.role),
         display_name=data.display_name,
     )
-    session.add(user)
-    try:
-        await session.commit()
-    except IntegrityError as exc:
-        await session.rollback()
-        raise ProblemError(
-            409,
-            "email_taken",
-            "Email already registered",
-            "Sign in instead, or use another email address.",
-        ) from exc
-    return user
 
 
 async def _issue_pair(
@@ -82,12 +71,12 @@ async def _issue_pair(
 
 
 async def login(
-    session: AsyncSession, settings: Settings, email: str, password: str, ip: str
+    session: AsyncSession, settings: Settings, *, email: str, password: str, ip: str
 ) -> TokenPair:
     email = email.lower()
     now = _now()
     await ratelimit.check_login_allowed(session, settings, email, ip, now)
-    user = (await session.execute(select(User).where(User.email == email))).scalar_one_or_none()
+    user = await users_service.by_email(session, email)
     ok = await passwords.verify_or_dummy(user.password_hash if user else None, password)
     await ratelimit.record_attempt(session, email, ip, ok, now)
     if not ok or user is None:
@@ -127,7 +116,7 @@ async def refresh(session: AsyncSession, settings: Settings, token: str) -> Toke
         await session.commit()
         log.warning("refresh_token_reuse", user_id=str(stored.user_id))
         raise _invalid_refresh("refresh_token_reused")
-    user = await session.get(User, stored.user_id)
+    user = await users_service.get(session, stored.user_id)
     if user is None:
         raise _invalid_refresh()
     stored.used_at = _now()
@@ -147,17 +136,13 @@ async def logout(session: AsyncSession, token: str) -> None:
         await session.commit()
 
 
-async def change_password(session: AsyncSession, user: User, current: str, new: str) -> None:
+async def change_password(session: AsyncSession, user: User, *, current: str, new: str) -> None:
     if not await passwords.verify_or_dummy(user.password_hash, current):
         raise ProblemError(
             403, "wrong_password", "Current password is wrong", "Enter your current password."
         )
     new_hash = await passwords.hash_password(new)
-    await session.execute(
-        update(User)
-        .where(User.id == user.id)
-        .values(password_hash=new_hash, token_version=User.token_version + 1)
-    )
+    await users_service.set_password_hash(session, user_id=user.id, password_hash=new_hash)
     await session.execute(
         update(RefreshToken)
         .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))

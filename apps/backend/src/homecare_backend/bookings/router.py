@@ -11,11 +11,9 @@ from homecare_backend.api import (
     PageLimit,
     UuidCursor,
     links_by_id,
-    page_by_id,
 )
 from homecare_backend.auth.deps import CurrentUser, FamilyUser
 from homecare_backend.bookings import service
-from homecare_backend.bookings.models import Booking
 from homecare_backend.bookings.schemas import BookingIn, BookingOut, StatusChangeIn
 from homecare_backend.db import SessionDep
 from homecare_shared.openapi import problem_responses
@@ -46,9 +44,7 @@ async def create_booking(data: BookingIn, user: FamilyUser, session: SessionDep)
 async def list_bookings(
     user: CurrentUser, session: SessionDep, cursor: UuidCursor = None, limit: PageLimit = 50
 ) -> Page[BookingOut]:
-    rows, next_cursor = await page_by_id(
-        session, service.visible_to(user), Booking.id, cursor, limit
-    )
+    rows, next_cursor = await service.list_visible(session, user, cursor=cursor, limit=limit)
     return Page(items=[BookingOut.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 

@@ -14,12 +14,13 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from homecare_backend.api import page_by_id
 from homecare_backend.bookings.models import Booking, BookingStatus
 from homecare_backend.bookings.schemas import BookingIn
-from homecare_backend.caregivers import service as caregivers
+from homecare_backend.caregivers import service as caregivers_service
 from homecare_backend.caregivers.models import CaregiverProfile
-from homecare_backend.notifications.outbox import caregiver_changed, enqueue_many
-from homecare_backend.recipients import service as recipients
+from homecare_backend.notifications import outbox
+from homecare_backend.recipients import service as recipients_service
 from homecare_backend.recipients.models import CareRecipient
 from homecare_backend.users.models import Role, User
 from homecare_shared.errors import ProblemError
@@ -86,7 +87,7 @@ async def _announce(session: AsyncSession, booking: Booking, reason: str) -> Non
         caregiver_user = await session.scalar(
             select(CaregiverProfile.user_id).where(CaregiverProfile.id == booking.caregiver_id)
         )
-        await caregiver_changed(session, booking.caregiver_id, reason)
+        await outbox.caregiver_changed(session, booking.caregiver_id, reason)
     payload = {
         "booking_id": str(booking.id),
         "status": booking.status.value,
@@ -94,7 +95,7 @@ async def _announce(session: AsyncSession, booking: Booking, reason: str) -> Non
         "reason": reason,
     }
     users = {u for u in (family_id, caregiver_user) if u is not None}
-    await enqueue_many(session, [(u, "booking.status_changed", payload) for u in users])
+    await outbox.enqueue_many(session, [(u, "booking.status_changed", payload) for u in users])
 
 
 def _double_booked(exc: IntegrityError) -> ProblemError:
@@ -109,7 +110,7 @@ def _double_booked(exc: IntegrityError) -> ProblemError:
 
 
 async def create(session: AsyncSession, user: User, data: BookingIn) -> Booking:
-    recipient = await recipients.get_owned(session, user, data.recipient_id)
+    recipient = await recipients_service.get_owned(session, user, data.recipient_id)
     now = datetime.now(UTC)
     if not now < data.start_at < now + MAX_LEAD:
         raise ProblemError(
@@ -119,7 +120,7 @@ async def create(session: AsyncSession, user: User, data: BookingIn) -> Booking:
             "Bookings start in the future and at most one year ahead.",
         )
     if data.caregiver_id is not None:
-        await caregivers.get_visible(session, user, data.caregiver_id)
+        await caregivers_service.get_visible(session, user, data.caregiver_id)
     booking = Booking(
         recipient_id=recipient.id,
         caregiver_id=data.caregiver_id,
@@ -165,3 +166,10 @@ async def change_status(
     await session.commit()
     await session.refresh(booking)
     return booking
+
+
+async def list_visible(
+    session: AsyncSession, user: User, *, cursor: uuid.UUID | None, limit: int
+) -> tuple[list[Booking], str | None]:
+    """One page of what `user` may see, oldest first."""
+    return await page_by_id(session, visible_to(user), Booking.id, cursor, limit)

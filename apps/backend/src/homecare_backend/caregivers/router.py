@@ -12,7 +12,6 @@ from homecare_backend.api import (
     PageLimit,
     UuidCursor,
     links_by_id,
-    page_by_id,
 )
 from homecare_backend.auth.deps import CaregiverUser, CurrentUser
 from homecare_backend.caregivers import service
@@ -66,9 +65,7 @@ async def create_caregiver_profile(
 async def list_caregivers(
     user: CurrentUser, session: SessionDep, cursor: UuidCursor = None, limit: PageLimit = 50
 ) -> Page[CaregiverOut]:
-    rows, next_cursor = await page_by_id(
-        session, service.visible_to(user), CaregiverProfile.id, cursor, limit
-    )
+    rows, next_cursor = await service.list_visible(session, user, cursor=cursor, limit=limit)
     return Page(items=[out(r) for r in rows], next_cursor=next_cursor)
 
 
@@ -172,8 +169,8 @@ async def set_agency(
     return out(await service.set_agency(session, user, caregiver_id, data.agency_id))
 
 
-# Mounted under /v1/me by the users router: `/v1/me/caregiver-profile`.
-me_router = APIRouter(prefix="/me", tags=["caregivers"])
+# The signed-in caregiver's own profile, beside `/v1/me` (users domain).
+me_router = APIRouter(prefix="/v1/me", tags=["users", "caregivers"], dependencies=[STRICT_QUERY])
 
 
 @me_router.get(

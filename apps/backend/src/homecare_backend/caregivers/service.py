@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from homecare_backend.agencies.models import Agency
+from homecare_backend.api import page_by_id
 from homecare_backend.caregivers.models import (
     CaregiverDayOff,
     CaregiverProfile,
@@ -31,7 +32,7 @@ from homecare_backend.caregivers.schemas import (
     VerificationIn,
     WeeklySlot,
 )
-from homecare_backend.notifications.outbox import caregiver_changed, notify_user
+from homecare_backend.notifications import outbox
 from homecare_backend.users.models import Role, User
 from homecare_shared.errors import ProblemError
 
@@ -121,7 +122,7 @@ async def create(session: AsyncSession, user: User, data: CaregiverIn) -> Caregi
             "You already have a caregiver profile",
             "Change it with PUT /v1/caregivers/{caregiver_id}.",
         ) from exc
-    await caregiver_changed(session, profile.id, "profile_created")
+    await outbox.caregiver_changed(session, profile.id, "profile_created")
     await session.commit()
     await session.refresh(profile)
     return profile
@@ -137,7 +138,7 @@ async def replace(
         profile.verified_at = None
     for key, value in values.items():
         setattr(profile, key, value)
-    await caregiver_changed(session, profile.id, "profile_updated")
+    await outbox.caregiver_changed(session, profile.id, "profile_updated")
     await session.commit()
     await session.refresh(profile)
     return profile
@@ -213,7 +214,7 @@ async def replace_availability(
                 for w, s, e in slots
             ],
         )
-    await caregiver_changed(session, profile.id, "availability_updated")
+    await outbox.caregiver_changed(session, profile.id, "availability_updated")
     await session.commit()
     return await availability(session, profile)
 
@@ -228,7 +229,7 @@ async def add_day_off(
             409, "day_off_exists", "Already a day off", f"{data.day} is already a day off."
         )
     session.add(CaregiverDayOff(caregiver_id=profile.id, day=data.day, reason=data.reason))
-    await caregiver_changed(session, profile.id, "day_off_added")
+    await outbox.caregiver_changed(session, profile.id, "day_off_added")
     await session.commit()
     return await availability(session, profile)
 
@@ -244,7 +245,7 @@ async def remove_day_off(
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         raise ProblemError(404, "day_off_not_found", "Not a day off", f"{day} is not a day off.")
-    await caregiver_changed(session, profile.id, "day_off_removed")
+    await outbox.caregiver_changed(session, profile.id, "day_off_removed")
     await session.commit()
 
 
@@ -266,8 +267,8 @@ async def set_verification(
     profile.verification_status = data.status
     profile.verification_note = data.note
     profile.verified_at = datetime.now(UTC) if data.status == "verified" else None
-    await caregiver_changed(session, profile.id, "verification_changed")
-    await notify_user(
+    await outbox.caregiver_changed(session, profile.id, "verification_changed")
+    await outbox.notify_user(
         session,
         profile.user_id,
         "caregiver.verification_changed",
@@ -288,7 +289,14 @@ async def set_agency(
             409, "agency_not_found", "No such agency", f"Agency {agency_id} does not exist."
         )
     profile.agency_id = agency_id
-    await caregiver_changed(session, profile.id, "agency_changed")
+    await outbox.caregiver_changed(session, profile.id, "agency_changed")
     await session.commit()
     await session.refresh(profile)
     return profile
+
+
+async def list_visible(
+    session: AsyncSession, user: User, *, cursor: uuid.UUID | None, limit: int
+) -> tuple[list[CaregiverProfile], str | None]:
+    """One page of what `user` may see, oldest first."""
+    return await page_by_id(session, visible_to(user), CaregiverProfile.id, cursor, limit)

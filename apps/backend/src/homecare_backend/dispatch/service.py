@@ -1,4 +1,5 @@
-"""The dispatch state machine (all state in the database; every step is one transaction).
+"""The dispatch state machine (all state in the database; every step is one transaction of the
+caller's session, committed before the step returns).
 
     start(booking)  -> dispatch ACTIVE, wave 1 offered to the top `wave_size` candidates
     tick()          -> pending offers past `expires_at` become EXPIRED; a dispatch with no pending
@@ -11,6 +12,7 @@
 
 Candidates are ranked once by the matching service when the dispatch starts and stored with it,
 so waves continue from the database after any restart of matching or the backend.
+The HTTP routes pass their request-scoped session; the ticker loop opens one per tick.
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from homecare_backend.bookings.models import Booking, BookingStatus
 from homecare_backend.caregivers.models import CaregiverProfile
 from homecare_backend.dispatch.models import Dispatch, DispatchOffer, DispatchStatus, OfferStatus
-from homecare_backend.notifications.outbox import caregiver_changed, enqueue_many
+from homecare_backend.notifications import outbox
 from homecare_backend.recipients.models import CareRecipient
+from homecare_backend.users.models import Role, User
 from homecare_shared.errors import ProblemError
 from homecare_shared.logging import get_logger
 
@@ -56,133 +59,146 @@ def _conflict(code: str, title: str, detail: str) -> ProblemError:
 
 
 class DispatchService:
+    """The steps of a dispatch, with the candidate source, wave settings and clock injected."""
+
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
         candidates: CandidateSource,
         settings: DispatchSettings | None = None,
         clock: Clock = utcnow,
     ) -> None:
-        self.sessions = sessions
         self.candidates = candidates
         self.settings = settings or DispatchSettings()
         self.clock = clock
 
     # ------------------------------------------------------------------ commands
-    async def start(self, booking_id: uuid.UUID) -> Dispatch:
-        async with self.sessions() as session, session.begin():
-            booking = await session.get(Booking, booking_id, with_for_update=True)
-            if booking is None:
-                raise ProblemError(404, "booking_not_found", "No such booking", str(booking_id))
-            if booking.caregiver_id is not None or booking.status not in DISPATCHABLE:
-                raise _conflict(
-                    "booking_not_dispatchable",
-                    "This booking cannot be dispatched",
-                    "Only a requested or confirmed booking without a caregiver is dispatched.",
-                )
-            existing = await session.scalar(
-                select(Dispatch).where(Dispatch.booking_id == booking_id)
+    async def start(
+        self, session: AsyncSession, *, booking_id: uuid.UUID, requested_by: User
+    ) -> Dispatch:
+        """Only the booking's family (or a platform admin) dispatches it; others get 404."""
+        family = await session.scalar(
+            select(CareRecipient.family_id)
+            .join(Booking, Booking.recipient_id == CareRecipient.id)
+            .where(Booking.id == booking_id)
+        )
+        if family is None or (
+            requested_by.role != Role.PLATFORM_ADMIN and family != requested_by.id
+        ):
+            raise ProblemError(404, "booking_not_found", "No such booking", "Check the booking id.")
+        booking = await session.get(Booking, booking_id, with_for_update=True)
+        if booking is None:
+            raise ProblemError(404, "booking_not_found", "No such booking", str(booking_id))
+        if booking.caregiver_id is not None or booking.status not in DISPATCHABLE:
+            raise _conflict(
+                "booking_not_dispatchable",
+                "This booking cannot be dispatched",
+                "Only a requested or confirmed booking without a caregiver is dispatched.",
             )
-            if existing is not None:
-                raise _conflict(
-                    "dispatch_exists", "Already dispatched", f"Dispatch {existing.id} exists."
-                )
-            ranked = list(await self.candidates(session, booking))[: self.settings.max_candidates]
-            dispatch = Dispatch(
-                booking_id=booking_id,
-                status=DispatchStatus.ACTIVE,
-                candidate_ids=ranked,
-                next_candidate=0,
-                wave=0,
-                wave_size=self.settings.wave_size,
-                offer_ttl_seconds=int(self.settings.offer_ttl.total_seconds()),
+        existing = await session.scalar(select(Dispatch).where(Dispatch.booking_id == booking_id))
+        if existing is not None:
+            raise _conflict(
+                "dispatch_exists", "Already dispatched", f"Dispatch {existing.id} exists."
             )
-            session.add(dispatch)
-            await session.flush()
-            await self._send_wave(session, dispatch, self.clock())
-            return dispatch
+        ranked = list(await self.candidates(session, booking))[: self.settings.max_candidates]
+        dispatch = Dispatch(
+            booking_id=booking_id,
+            status=DispatchStatus.ACTIVE,
+            candidate_ids=ranked,
+            next_candidate=0,
+            wave=0,
+            wave_size=self.settings.wave_size,
+            offer_ttl_seconds=int(self.settings.offer_ttl.total_seconds()),
+        )
+        session.add(dispatch)
+        await session.flush()
+        await self._send_wave(session, dispatch, self.clock())
+        await session.commit()
+        return dispatch
 
-    async def accept(self, offer_id: uuid.UUID, caregiver_id: uuid.UUID) -> Dispatch:
+    async def accept(
+        self, session: AsyncSession, *, offer_id: uuid.UUID, caregiver_id: uuid.UUID
+    ) -> Dispatch:
         now = self.clock()
         try:
-            async with self.sessions() as session, session.begin():
-                offer, dispatch = await self._locked_offer(session, offer_id, caregiver_id)
-                self._require_open(offer, dispatch, now)
-                booking = await session.get(Booking, dispatch.booking_id, with_for_update=True)
-                if booking is None or booking.caregiver_id is not None:
-                    raise _conflict(
-                        "offer_withdrawn", "The booking is no longer open", str(offer_id)
-                    )
-                booking.caregiver_id = caregiver_id
-                booking.status = BookingStatus.CONFIRMED
-                offer.status, offer.responded_at = OfferStatus.ACCEPTED, now
-                dispatch.status = DispatchStatus.ACCEPTED
-                dispatch.accepted_caregiver_id = caregiver_id
-                await session.flush()  # the bookings exclusion constraint checks overlaps here
-                withdrawn = await self._withdraw_pending(session, dispatch, now)
-                await caregiver_changed(session, caregiver_id, "dispatch_accepted")
-                family = await self._family_of(session, booking)
-                await enqueue_many(
-                    session,
-                    [
-                        *((user, "offer_withdrawn", {"offer_id": str(o)}) for user, o in withdrawn),
-                        (
-                            family,
-                            "booking_confirmed",
-                            {"booking_id": str(booking.id), "caregiver_id": str(caregiver_id)},
-                        ),
-                    ],
-                )
-                return dispatch
+            offer, dispatch = await self._locked_offer(session, offer_id, caregiver_id)
+            self._require_open(offer, dispatch, now)
+            booking = await session.get(Booking, dispatch.booking_id, with_for_update=True)
+            if booking is None or booking.caregiver_id is not None:
+                raise _conflict("offer_withdrawn", "The booking is no longer open", str(offer_id))
+            booking.caregiver_id = caregiver_id
+            booking.status = BookingStatus.CONFIRMED
+            offer.status, offer.responded_at = OfferStatus.ACCEPTED, now
+            dispatch.status = DispatchStatus.ACCEPTED
+            dispatch.accepted_caregiver_id = caregiver_id
+            await session.flush()  # the bookings exclusion constraint checks overlaps here
+            withdrawn = await self._withdraw_pending(session, dispatch, now)
+            await outbox.caregiver_changed(session, caregiver_id, "dispatch_accepted")
+            family = await self._family_of(session, booking)
+            await outbox.enqueue_many(
+                session,
+                [
+                    *((user, "offer_withdrawn", {"offer_id": str(o)}) for user, o in withdrawn),
+                    (
+                        family,
+                        "booking_confirmed",
+                        {"booking_id": str(booking.id), "caregiver_id": str(caregiver_id)},
+                    ),
+                ],
+            )
+            await session.commit()
+            return dispatch
         except IntegrityError as exc:
+            await session.rollback()
             raise _conflict(
                 "caregiver_busy",
                 "You already have a booking at that time",
                 "Decline this offer or cancel the overlapping booking first.",
             ) from exc
 
-    async def decline(self, offer_id: uuid.UUID, caregiver_id: uuid.UUID) -> Dispatch:
+    async def decline(
+        self, session: AsyncSession, *, offer_id: uuid.UUID, caregiver_id: uuid.UUID
+    ) -> Dispatch:
         now = self.clock()
-        async with self.sessions() as session, session.begin():
-            offer, dispatch = await self._locked_offer(session, offer_id, caregiver_id)
-            self._require_open(offer, dispatch, now)
-            offer.status, offer.responded_at = OfferStatus.DECLINED, now
-            await session.flush()
-            await self._advance(session, dispatch, now)
-            return dispatch
+        offer, dispatch = await self._locked_offer(session, offer_id, caregiver_id)
+        self._require_open(offer, dispatch, now)
+        offer.status, offer.responded_at = OfferStatus.DECLINED, now
+        await session.flush()
+        await self._advance(session, dispatch, now)
+        await session.commit()
+        return dispatch
 
-    async def cancel(self, booking_id: uuid.UUID) -> None:
+    async def cancel(self, session: AsyncSession, *, booking_id: uuid.UUID) -> None:
         now = self.clock()
-        async with self.sessions() as session, session.begin():
-            dispatch = await session.scalar(
-                select(Dispatch).where(Dispatch.booking_id == booking_id).with_for_update()
-            )
-            if dispatch is None or dispatch.status != DispatchStatus.ACTIVE:
-                return
-            dispatch.status = DispatchStatus.CANCELLED
-            withdrawn = await self._withdraw_pending(session, dispatch, now)
-            await enqueue_many(
-                session, [(u, "offer_withdrawn", {"offer_id": str(o)}) for u, o in withdrawn]
-            )
+        dispatch = await session.scalar(
+            select(Dispatch).where(Dispatch.booking_id == booking_id).with_for_update()
+        )
+        if dispatch is None or dispatch.status != DispatchStatus.ACTIVE:
+            return
+        dispatch.status = DispatchStatus.CANCELLED
+        withdrawn = await self._withdraw_pending(session, dispatch, now)
+        await outbox.enqueue_many(
+            session, [(u, "offer_withdrawn", {"offer_id": str(o)}) for u, o in withdrawn]
+        )
+        await session.commit()
 
-    async def tick(self) -> int:
+    async def tick(self, session: AsyncSession) -> int:
         """Expire overdue offers and send next waves; returns how many dispatches moved.
 
         `SKIP LOCKED` lets several backend replicas tick at once without doing a step twice.
         """
         now = self.clock()
         moved = 0
-        async with self.sessions() as session, session.begin():
-            due = (
-                await session.scalars(
-                    select(Dispatch)
-                    .where(Dispatch.status == DispatchStatus.ACTIVE)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
-            for dispatch in due:
-                if await self._advance(session, dispatch, now):
-                    moved += 1
+        due = (
+            await session.scalars(
+                select(Dispatch)
+                .where(Dispatch.status == DispatchStatus.ACTIVE)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        for dispatch in due:
+            if await self._advance(session, dispatch, now):
+                moved += 1
+        await session.commit()
         return moved
 
     # ------------------------------------------------------------------ steps
@@ -220,7 +236,7 @@ class DispatchService:
             booking = await session.get(Booking, dispatch.booking_id)
             if booking is not None:
                 family = await self._family_of(session, booking)
-                await enqueue_many(
+                await outbox.enqueue_many(
                     session, [(family, "dispatch_exhausted", {"booking_id": str(booking.id)})]
                 )
             log.info("dispatch_exhausted", dispatch_id=str(dispatch.id))
@@ -242,7 +258,7 @@ class DispatchService:
         session.add_all(offers)
         await session.flush()
         users = await _user_ids(session, chosen)
-        await enqueue_many(
+        await outbox.enqueue_many(
             session,
             [
                 (
@@ -333,11 +349,28 @@ async def _user_ids(
     return {row[0]: row[1] for row in rows.all()}
 
 
-async def run_ticker(service: DispatchService, stop: asyncio.Event, every: float = 5.0) -> None:
+async def offers_for(session: AsyncSession, *, caregiver_id: uuid.UUID) -> list[DispatchOffer]:
+    """The caregiver's latest 100 offers, newest first."""
+    rows = await session.scalars(
+        select(DispatchOffer)
+        .where(DispatchOffer.caregiver_id == caregiver_id)
+        .order_by(DispatchOffer.offered_at.desc())
+        .limit(100)
+    )
+    return list(rows)
+
+
+async def run_ticker(
+    service: DispatchService,
+    sessions: async_sessionmaker[AsyncSession],
+    stop: asyncio.Event,
+    every: float = 5.0,
+) -> None:
     """Advance dispatches every `every` seconds until `stop` is set (errors are logged)."""
     while not stop.is_set():
         try:
-            await service.tick()
+            async with sessions() as session:
+                await service.tick(session)
         except Exception:  # keep ticking; the next tick retries from the database
             log.exception("dispatch_tick_failed")
         with contextlib.suppress(TimeoutError):

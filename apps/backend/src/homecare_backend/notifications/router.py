@@ -8,27 +8,22 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from homecare_backend.api import AUTH_ERRORS, OBJECT_ERRORS, STRICT_QUERY
 from homecare_backend.auth.deps import CurrentUser, authenticate, bearer_scheme
 from homecare_backend.db import SessionDep
-from homecare_backend.notifications.hub import EventHub, Frame, feed_event, render_frame
-from homecare_backend.notifications.models import DeviceToken, Notification
+from homecare_backend.notifications import service
+from homecare_backend.notifications.hub import EventHub, Frame
 from homecare_backend.notifications.schemas import (
     DeviceIn,
     DeviceOut,
     NotificationOut,
     NotificationPage,
 )
-from homecare_shared.errors import ProblemError
 from homecare_shared.openapi import problem_responses
 
 router = APIRouter(prefix="/v1", tags=["notifications"], dependencies=[STRICT_QUERY])
 KEEPALIVE_S = 15.0
-REPLAY_LIMIT = 1000
 
 
 @router.get(
@@ -43,15 +38,11 @@ async def list_notifications(
     cursor: Annotated[int | None, Query(ge=1, le=2**62, description="`next_cursor`")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> NotificationPage:
-    stmt = select(Notification).where(Notification.user_id == user.id)
-    if cursor is not None:
-        stmt = stmt.where(Notification.id < cursor)
-    rows = list(
-        (await session.execute(stmt.order_by(Notification.id.desc()).limit(limit + 1))).scalars()
+    rows, next_cursor = await service.feed_page(
+        session, user_id=user.id, cursor=cursor, limit=limit
     )
-    next_cursor = rows[limit - 1].id if len(rows) > limit else None
     return NotificationPage(
-        items=[NotificationOut.model_validate(r) for r in rows[:limit]], next_cursor=next_cursor
+        items=[NotificationOut.model_validate(r) for r in rows], next_cursor=next_cursor
     )
 
 
@@ -66,22 +57,7 @@ async def mark_notification_read(
     user: CurrentUser,
     session: SessionDep,
 ) -> NotificationOut:
-    found = (
-        await session.execute(
-            update(Notification)
-            .where(Notification.id == notification_id, Notification.user_id == user.id)
-            .values(read_at=func.coalesce(Notification.read_at, func.now()))
-            .returning(Notification)
-        )
-    ).scalar_one_or_none()
-    if found is None:
-        raise ProblemError(
-            404,
-            "notification_not_found",
-            "Notification not found",
-            f"You have no notification {notification_id}.",
-        )
-    await session.commit()
+    found = await service.mark_read(session, user_id=user.id, notification_id=notification_id)
     return NotificationOut.model_validate(found)
 
 
@@ -93,38 +69,7 @@ async def mark_notification_read(
     responses={**AUTH_ERRORS, **problem_responses(409)},
 )
 async def register_device(data: DeviceIn, user: CurrentUser, session: SessionDep) -> DeviceOut:
-    if data.platform == "webpush" and (
-        not data.token.startswith("https://") or not data.p256dh or not data.auth
-    ):
-        raise ProblemError(
-            409,
-            "incomplete_subscription",
-            "Web Push subscription incomplete",
-            "Send the subscription's https endpoint as `token` plus `p256dh` and `auth` keys.",
-        )
-    stmt = (
-        insert(DeviceToken)
-        .values(
-            id=uuid.uuid4(),
-            user_id=user.id,
-            platform=data.platform,
-            token=data.token,
-            p256dh=data.p256dh,
-            auth=data.auth,
-        )
-        .on_conflict_do_update(
-            index_elements=["token"],
-            set_={
-                "user_id": user.id,
-                "platform": data.platform,
-                "p256dh": data.p256dh,
-                "auth": data.auth,
-            },
-        )
-        .returning(DeviceToken)
-    )
-    device = (await session.execute(stmt)).scalar_one()
-    await session.commit()
+    device = await service.register_device(session, user_id=user.id, data=data)
     return DeviceOut.model_validate(device)
 
 
@@ -136,39 +81,8 @@ async def register_device(data: DeviceIn, user: CurrentUser, session: SessionDep
     responses=OBJECT_ERRORS,
 )
 async def delete_device(device_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Response:
-    device = await session.get(DeviceToken, device_id)
-    if device is None or device.user_id != user.id:
-        raise ProblemError(
-            404, "device_not_found", "Device not found", f"You have no device {device_id}."
-        )
-    await session.delete(device)
-    await session.commit()
+    await service.delete_device(session, user_id=user.id, device_id=device_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-async def _replay(session: AsyncSession, user_id: uuid.UUID, after: int) -> list[Frame]:
-    rows = (
-        await session.execute(
-            select(Notification)
-            .where(Notification.user_id == user_id, Notification.id > after)
-            .order_by(Notification.id)
-            .limit(REPLAY_LIMIT)
-        )
-    ).scalars()
-    return [
-        render_frame(
-            feed_event(
-                {
-                    "id": r.id,
-                    "user_id": r.user_id,
-                    "kind": r.kind,
-                    "payload": r.payload,
-                    "created_at": r.created_at,
-                }
-            )
-        )
-        for r in rows
-    ]
 
 
 def _last_event_id(raw: str | None) -> int | None:
@@ -204,8 +118,9 @@ async def stream_events(
         after = _last_event_id(last_event_id)
         backlog: list[Frame] = []
         if after is not None:
+            # A short session of its own: the stream outlives the request-scoped one.
             async with request.app.state.sessions() as session:
-                backlog = await _replay(session, user.id, after)
+                backlog = await service.replay(session, user_id=user.id, after=after)
     except BaseException:
         hub.unsubscribe(subscriber)
         raise

@@ -11,12 +11,10 @@ from homecare_backend.api import (
     PageLimit,
     UuidCursor,
     links_by_id,
-    page_by_id,
 )
 from homecare_backend.auth.deps import CurrentUser, FamilyUser
 from homecare_backend.db import SessionDep
 from homecare_backend.recipients import service
-from homecare_backend.recipients.models import CareRecipient
 from homecare_backend.recipients.schemas import RecipientIn, RecipientOut
 from homecare_shared.openapi import problem_responses
 
@@ -51,9 +49,7 @@ async def create_recipient(
 async def list_recipients(
     user: CurrentUser, session: SessionDep, cursor: UuidCursor = None, limit: PageLimit = 50
 ) -> Page[RecipientOut]:
-    rows, next_cursor = await page_by_id(
-        session, service.visible_to(user), CareRecipient.id, cursor, limit
-    )
+    rows, next_cursor = await service.list_visible(session, user, cursor=cursor, limit=limit)
     return Page(items=[RecipientOut.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 

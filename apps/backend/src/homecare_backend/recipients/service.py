@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from homecare_backend.api import page_by_id
 from homecare_backend.bookings.models import ACTIVE_STATUSES, Booking
 from homecare_backend.recipients.models import CareRecipient
 from homecare_backend.recipients.schemas import RecipientIn
@@ -99,3 +100,10 @@ async def delete(session: AsyncSession, user: User, recipient_id: uuid.UUID) -> 
         )
     await session.delete(recipient)
     await session.commit()
+
+
+async def list_visible(
+    session: AsyncSession, user: User, *, cursor: uuid.UUID | None, limit: int
+) -> tuple[list[CareRecipient], str | None]:
+    """One page of what `user` may see, oldest first."""
+    return await page_by_id(session, visible_to(user), CareRecipient.id, cursor, limit)

@@ -157,8 +157,8 @@ def start_service(db_url: str) -> tuple[subprocess.Popen[bytes], str]:
         "HOMECARE_LOG_LEVEL": "WARNING",
     }
     proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "uvicorn", "homecare_matching.main:app", "--host", "127.0.0.1",
-         "--port", str(port), "--no-access-log", "--log-level", "warning"],
+        [sys.executable, "-m", "uvicorn", "--factory", "homecare_matching.main:create_app",
+         "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"],
         env=env,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
