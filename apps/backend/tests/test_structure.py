@@ -1,7 +1,11 @@
 """The shape of the backend (docs/conventions.md): one package per domain with
 `router`, `schemas`, `models` and `service`; routers without SQL that import no other router;
 cross-domain services imported by module; every route with an `operation_id` and strict query
-parameters."""
+parameters.
+
+A package with none of the four modules is a library (pure code such as a fee calculator or a
+payment provider's client): it may hold no routes and no tables. Once it has one of the four, it
+is a domain and needs all four."""
 
 from __future__ import annotations
 
@@ -23,12 +27,24 @@ SQL_BUILDERS = {"select", "insert", "update", "delete", "text"}
 SQL_RUNNERS = {"execute", "scalar", "scalars", "stream", "stream_scalars"}
 
 
-def domains() -> list[Path]:
+def packages() -> list[Path]:
     return sorted(
         p.parent
         for p in PACKAGE.glob("*/__init__.py")
         if p.parent.name not in NOT_DOMAINS and not p.parent.name.startswith("_")
     )
+
+
+def is_domain(package: Path) -> bool:
+    return any((package / f"{m}.py").is_file() for m in DOMAIN_MODULES)
+
+
+def domains() -> list[Path]:
+    return [p for p in packages() if is_domain(p)]
+
+
+def libraries() -> list[Path]:
+    return [p for p in packages() if not is_domain(p)]
 
 
 def sql_in(source: str) -> list[str]:
@@ -103,6 +119,19 @@ def test_other_domains_services_are_imported_by_module(domain: Path) -> None:
                     f"write `from homecare_backend.{parts[1]} import service as "
                     f"{parts[1]}_service`"
                 )
+
+
+@pytest.mark.parametrize("library", libraries(), ids=lambda d: d.name)
+def test_libraries_hold_no_routes_and_no_tables(library: Path) -> None:
+    for path in library.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and node.id == "APIRouter":
+                pytest.fail(f"{library.name}/{path.name} has routes: make it a domain (router.py)")
+            if isinstance(node, ast.ClassDef) and any(
+                isinstance(b, ast.Name) and b.id == "Base" for b in node.bases
+            ):
+                pytest.fail(f"{library.name}/{path.name} has a table: make it a domain (models.py)")
 
 
 def test_the_checks_catch_what_they_look_for() -> None:
