@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,14 @@ from homecare_backups.cli import main
 REPO = Path(__file__).resolve().parents[2]
 # pytest runs in importlib mode: make the drill harness modules next to this file importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from drill_support import RAN_COMMANDS, AgeKeys, RanCommand, make_age_keys  # noqa: E402
+from drill_support import (  # noqa: E402
+    RAN_COMMANDS,
+    AgeKeys,
+    CliResult,
+    CliRunner,
+    RanCommand,
+    make_age_keys,
+)
 
 # The one etcd builder of the repo (shared with e2e); its go.mod pins the version.
 ETCD_BUILDER = REPO / "e2e" / "tools" / "build-etcd.sh"
@@ -30,15 +36,8 @@ def etcd_version() -> str:
     raise RuntimeError(f"no go.etcd.io/etcd/server/v3 requirement in {ETCD_GO_MOD}")
 
 
-@dataclass(frozen=True)
-class CliResult:
-    code: int
-    out: str
-    err: str
-
-
 @pytest.fixture
-def run_cli(capsys: pytest.CaptureFixture[str], request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+def run_cli(capsys: pytest.CaptureFixture[str], request: pytest.FixtureRequest) -> CliRunner:
     """Run `homecare-backups ARGS...` in-process; returns exit code and captured output.
 
     Every invocation is recorded in drill_support.RAN_COMMANDS for test_runbooks.

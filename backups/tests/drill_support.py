@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
+
+
+@dataclass(frozen=True)
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+# The `run_cli` fixture: `run_cli("etcd", "verify", path)` runs the CLI in-process.
+CliRunner = Callable[..., CliResult]
 
 
 @dataclass(frozen=True)

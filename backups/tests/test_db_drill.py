@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from drill_support import metric_values
+from drill_support import AgeKeys, CliRunner, metric_values
 
 from homecare_backups.fingerprint import differences, fingerprint
 from homecare_backups.pg import PgTools, parse_url
@@ -83,7 +83,7 @@ def source_db(source_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     return source_url
 
 
-def common_args(dest: Path, keys, metrics: Path) -> list[str | Path]:  # type: ignore[no-untyped-def]
+def common_args(dest: Path, keys: AgeKeys, metrics: Path) -> list[str | Path]:
     return [
         "--dest",
         dest,
@@ -100,8 +100,8 @@ def common_args(dest: Path, keys, metrics: Path) -> list[str | Path]:  # type: i
     ]
 
 
-def test_db_drill_restores_identical_data_and_reports_rto(  # type: ignore[no-untyped-def]
-    source_db: str, run_cli, age_keys, tmp_path: Path
+def test_db_drill_restores_identical_data_and_reports_rto(
+    source_db: str, run_cli: CliRunner, age_keys: AgeKeys, tmp_path: Path
 ) -> None:
     dest, metrics = tmp_path / "backups", tmp_path / "postgres.prom"
     result = run_cli(
@@ -140,10 +140,10 @@ def test_db_drill_restores_identical_data_and_reports_rto(  # type: ignore[no-un
     assert values["homecare_backup_last_duration_seconds"] > 0
 
 
-def test_restore_over_a_changed_database_brings_back_the_backup(  # type: ignore[no-untyped-def]
+def test_restore_over_a_changed_database_brings_back_the_backup(
     source_db: str,
-    run_cli,
-    age_keys,
+    run_cli: CliRunner,
+    age_keys: AgeKeys,
     tmp_path: Path,
     embedded_pg: EmbeddedPostgres,
     fresh_database: Callable[[], str],
@@ -193,8 +193,8 @@ def test_restore_over_a_changed_database_brings_back_the_backup(  # type: ignore
     assert differences(expected, fingerprint(tools, target)) == []
 
 
-def test_verify_detects_a_tampered_backup(  # type: ignore[no-untyped-def]
-    source_db: str, run_cli, age_keys, tmp_path: Path
+def test_verify_detects_a_tampered_backup(
+    source_db: str, run_cli: CliRunner, age_keys: AgeKeys, tmp_path: Path
 ) -> None:
     dest = tmp_path / "backups"
     assert (
@@ -219,8 +219,8 @@ def test_verify_detects_a_tampered_backup(  # type: ignore[no-untyped-def]
     assert "checksum mismatch" in bad.err
 
 
-def test_failed_backup_keeps_previous_backups_and_reports_failure(  # type: ignore[no-untyped-def]
-    run_cli, age_keys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_failed_backup_keeps_previous_backups_and_reports_failure(
+    run_cli: CliRunner, age_keys: AgeKeys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     dest, metrics = tmp_path / "backups", tmp_path / "m.prom"
     dest.mkdir()
@@ -248,8 +248,12 @@ def test_database_urls_keep_the_password_out_of_argv() -> None:
     assert conn.database == "homecare"
 
 
-def test_drill_into_an_existing_empty_server_cleans_up(  # type: ignore[no-untyped-def]
-    source_db: str, run_cli, age_keys, tmp_path: Path, embedded_pg: EmbeddedPostgres
+def test_drill_into_an_existing_empty_server_cleans_up(
+    source_db: str,
+    run_cli: CliRunner,
+    age_keys: AgeKeys,
+    tmp_path: Path,
+    embedded_pg: EmbeddedPostgres,
 ) -> None:
     databases = "SELECT datname FROM pg_database ORDER BY 1"
     before = embedded_pg.psql(databases)

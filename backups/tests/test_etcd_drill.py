@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from drill_support import make_age_keys, metric_values
+from drill_support import AgeKeys, CliRunner, make_age_keys, metric_values
 from etcd_harness import EtcdClient, KubeletEmulator, kubeadm_etcd_manifest, make_etcd_pki
 
 from homecare_backups.etcd_snapshot import HASH_SIZE
@@ -120,8 +120,13 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, etcd_bin: Path) -> Iterato
 
 
 def finalize_args(
-    cluster: Cluster, snapshot: Path, dest: Path, keys, metrics: Path, offnode: Path | None = None
-) -> list[str | Path]:  # type: ignore[no-untyped-def]
+    cluster: Cluster,
+    snapshot: Path,
+    dest: Path,
+    keys: AgeKeys,
+    metrics: Path,
+    offnode: Path | None = None,
+) -> list[str | Path]:
     args: list[str | Path] = [
         "etcd",
         "finalize",
@@ -149,8 +154,8 @@ def finalize_args(
 
 def test_etcd_backup_verify_restore_drill(
     cluster: Cluster,
-    run_cli,
-    age_keys,  # type: ignore[no-untyped-def]
+    run_cli: CliRunner,
+    age_keys: AgeKeys,
     tmp_path: Path,
 ) -> None:
     dest, offnode, metrics = tmp_path / "backups", tmp_path / "worker" / "etcd", tmp_path / "m.prom"
@@ -230,8 +235,8 @@ def test_etcd_backup_verify_restore_drill(
 
 def test_pki_is_restorable_on_new_hardware(
     cluster: Cluster,
-    run_cli,
-    age_keys,  # type: ignore[no-untyped-def]
+    run_cli: CliRunner,
+    age_keys: AgeKeys,
     tmp_path: Path,
 ) -> None:
     dest = tmp_path / "backups"
@@ -271,8 +276,13 @@ def test_pki_is_restorable_on_new_hardware(
     ("damage", "message"),
     [("corrupt", "is corrupted"), ("truncate", "truncated"), ("empty", "too small")],
 )
-def test_damaged_snapshot_is_rejected_and_nothing_is_deleted(  # type: ignore[no-untyped-def]
-    cluster: Cluster, run_cli, age_keys, tmp_path: Path, damage: str, message: str
+def test_damaged_snapshot_is_rejected_and_nothing_is_deleted(
+    cluster: Cluster,
+    run_cli: CliRunner,
+    age_keys: AgeKeys,
+    tmp_path: Path,
+    damage: str,
+    message: str,
 ) -> None:
     dest, metrics = tmp_path / "backups", tmp_path / "m.prom"
     # Four older backups, all beyond --keep-count 3 and --keep-days 7: a good run would prune.
@@ -311,7 +321,9 @@ def test_damaged_snapshot_is_rejected_and_nothing_is_deleted(  # type: ignore[no
     assert message in verify.err
 
 
-def test_restore_refuses_current_data_dir(cluster: Cluster, run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_restore_refuses_current_data_dir(
+    cluster: Cluster, run_cli: CliRunner, tmp_path: Path
+) -> None:
     manifest = tmp_path / "etcd.yaml"
     shutil.copy(cluster.manifests / "etcd.yaml", manifest)
     current = yaml.safe_load(manifest.read_text())["spec"]["volumes"][1]["hostPath"]["path"]
@@ -331,8 +343,8 @@ def test_restore_refuses_current_data_dir(cluster: Cluster, run_cli, tmp_path: P
     assert "is etcd's current data dir" in result.err
 
 
-def test_key_rotation_reencrypts_existing_backups(  # type: ignore[no-untyped-def]
-    cluster: Cluster, run_cli, age_keys, tmp_path: Path
+def test_key_rotation_reencrypts_existing_backups(
+    cluster: Cluster, run_cli: CliRunner, age_keys: AgeKeys, tmp_path: Path
 ) -> None:
     dest = tmp_path / "backups"
     assert (
@@ -377,8 +389,8 @@ def test_key_rotation_reencrypts_existing_backups(  # type: ignore[no-untyped-de
     )
 
 
-def test_restore_needs_the_etcd_client_certificate_before_stopping_anything(  # type: ignore[no-untyped-def]
-    cluster: Cluster, run_cli, tmp_path: Path
+def test_restore_needs_the_etcd_client_certificate_before_stopping_anything(
+    cluster: Cluster, run_cli: CliRunner, tmp_path: Path
 ) -> None:
     result = run_cli(
         "etcd",

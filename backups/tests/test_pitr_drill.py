@@ -10,10 +10,11 @@ import shutil
 import tarfile
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from drill_support import AgeKeys, CliRunner
 
 from homecare_backups.errors import BackupError
 from homecare_backups.pg_scratch import free_port
@@ -37,15 +38,19 @@ def workdir() -> Iterator[Path]:
     shutil.rmtree(root, ignore_errors=True)
 
 
-def wait_until(check, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
+def wait_until(check: Callable[[], object], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while not check():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.2)
 
 
-def test_point_in_time_recovery_stops_between_two_commits(  # type: ignore[no-untyped-def]
-    workdir: Path, run_cli, age_keys, monkeypatch: pytest.MonkeyPatch, embedded_pg
+def test_point_in_time_recovery_stops_between_two_commits(
+    workdir: Path,
+    run_cli: CliRunner,
+    age_keys: AgeKeys,
+    monkeypatch: pytest.MonkeyPatch,
+    embedded_pg: EmbeddedPostgres,
 ) -> None:
     del embedded_pg  # started first: it sets up the service user and binary permissions
     archive = workdir / "wal-archive"
@@ -120,8 +125,8 @@ def test_point_in_time_recovery_stops_between_two_commits(  # type: ignore[no-un
         source.stop("immediate")
 
 
-def test_pitr_refuses_a_target_before_the_base_backup(  # type: ignore[no-untyped-def]
-    run_cli, age_keys, tmp_path: Path
+def test_pitr_refuses_a_target_before_the_base_backup(
+    run_cli: CliRunner, age_keys: AgeKeys, tmp_path: Path
 ) -> None:
     fake = tmp_path / "pgbase-20261126T120000Z.base.tar.gz.age"
     fake.write_bytes(b"x")

@@ -100,6 +100,7 @@ def test_every_runbook_command_was_run_by_a_drill(name: str) -> None:
 def test_every_cli_command_was_run_by_a_drill() -> None:
     parser = build_parser()
     areas = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    assert isinstance(areas, dict)
     expected = set()
     for area, sub in areas.items():
         nested = [a for a in sub._actions if a.dest == "command"]

@@ -31,8 +31,10 @@ BROKEN = {
     "pkg/bad_ruff.py": 'import os\n\n\ndef name() -> str:\n    return "x"\n',
     # ruff format: spacing and quotes it would rewrite
     "pkg/bad_format.py": "def name() -> str:\n    return  'x'\n",
-    # mypy --strict: a wrong return type
+    # mypy --strict: a wrong return type, in the package and in a test folder (MYPY_TEST_DIRS)
     "pkg/bad_mypy.py": 'def count() -> int:\n    return "three"\n',
+    "tests/test_bad_mypy.py": "from helper import count\n\n\ndef test_count() -> None:\n"
+    "    name: str = count()\n",
     # yamllint: too many spaces after a colon
     "config/bad.yaml": "key: 1\nother:   2\n",
     # bash -n: an unterminated if
@@ -40,13 +42,15 @@ BROKEN = {
 }
 
 # The lint target that must fail for each broken file, and what it must say.
-EXPECTED = {
-    "lint-ruff": ("pkg/bad_ruff.py", "F401"),
-    "lint-format": ("pkg/bad_format.py", "would be reformatted"),
-    "lint-mypy": ("pkg/bad_mypy.py", "Incompatible return value type"),
-    "lint-yamllint": ("config/bad.yaml", "too many spaces after colon"),
-    "lint-shell": ("tools/bad.sh", "syntax error"),
-}
+EXPECTED = [
+    ("lint-ruff", "pkg/bad_ruff.py", "F401"),
+    ("lint-format", "pkg/bad_format.py", "would be reformatted"),
+    ("lint-mypy", "pkg/bad_mypy.py", "Incompatible return value type"),
+    ("lint-mypy", "tests/test_bad_mypy.py", "Incompatible types in assignment"),
+    ("lint-yamllint", "config/bad.yaml", "too many spaces after colon"),
+    ("lint-shell", "tools/bad.sh", "syntax error"),
+]
+LINT_TARGETS = sorted({target for target, _, _ in EXPECTED})
 
 
 def make_copy(dest: Path) -> None:
@@ -79,6 +83,8 @@ def make_copy(dest: Path) -> None:
     (dest / "pkg" / "good.py").write_text(CLEAN_MODULE)
     (dest / "config").mkdir()
     (dest / "config" / "good.yaml").write_text("key: 1\nlist:\n  - a\n")
+    (dest / "tests").mkdir()
+    (dest / "tests" / "helper.py").write_text("def count() -> int:\n    return 3\n")
     (dest / "tools").mkdir()
     (dest / "tools" / "good.sh").write_text("#!/usr/bin/env bash\nif true; then\n  echo x\nfi\n")
 
@@ -86,7 +92,7 @@ def make_copy(dest: Path) -> None:
 def make_test(tree: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
     return subprocess.run(
-        ["make", "--no-print-directory", "test", "TEST_TARGETS=tiny-suite"],
+        ["make", "--no-print-directory", "test", "TEST_TARGETS=tiny-suite", "MYPY_TEST_DIRS=tests"],
         cwd=tree,
         env=env,
         capture_output=True,
@@ -108,10 +114,10 @@ def test_lint_gate_passes_a_clean_tree_and_fails_every_kind_of_error(tmp_path: P
     make_copy(clean)
     result = make_test(clean)
     assert result.returncode == 0, result.stdout + result.stderr
-    for target in EXPECTED:
+    for target in LINT_TARGETS:
         assert " passed " in row(result.stdout, target) + " ", result.stdout
     assert "tiny suite ran" in result.stdout
-    assert result.stdout.rstrip().splitlines()[-1] == f"{len(EXPECTED) + 1} passed, 0 failed"
+    assert result.stdout.rstrip().splitlines()[-1] == f"{len(LINT_TARGETS) + 1} passed, 0 failed"
 
     broken = tmp_path / "broken"
     make_copy(broken)
@@ -119,11 +125,11 @@ def test_lint_gate_passes_a_clean_tree_and_fails_every_kind_of_error(tmp_path: P
         (broken / name).write_text(text)
     result = make_test(broken)
     assert result.returncode != 0, result.stdout
-    for target, (path, message) in EXPECTED.items():
+    for target, path, message in EXPECTED:
         assert " FAILED " in row(result.stdout, target), result.stdout
         log = (broken / "build" / "test-logs" / f"{target}.log").read_text()
         assert path in log, log
         assert message in log, log
     assert "NOT RUN" in row(result.stdout, "tiny-suite")
     assert "tiny suite ran" not in result.stdout
-    assert result.stdout.rstrip().splitlines()[-1] == f"0 passed, {len(EXPECTED)} failed"
+    assert result.stdout.rstrip().splitlines()[-1] == f"0 passed, {len(LINT_TARGETS)} failed"
