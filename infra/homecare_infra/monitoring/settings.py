@@ -39,11 +39,23 @@ class Resources(_Model):
     memory_request: Quantity
     cpu_limit: Quantity
     memory_limit: Quantity
+    ephemeral_storage_limit: Quantity = "256Mi"
+    """Logs, writable layer and emptyDirs; a quarter of it is requested."""
 
     def spec(self) -> dict[str, dict[str, str]]:
+        disk = self.ephemeral_storage_limit
+        quarter = f"{int(disk.removesuffix('Mi')) // 4}Mi" if disk.endswith("Mi") else disk
         return {
-            "requests": {"cpu": self.cpu_request, "memory": self.memory_request},
-            "limits": {"cpu": self.cpu_limit, "memory": self.memory_limit},
+            "requests": {
+                "cpu": self.cpu_request,
+                "memory": self.memory_request,
+                "ephemeral-storage": quarter,
+            },
+            "limits": {
+                "cpu": self.cpu_limit,
+                "memory": self.memory_limit,
+                "ephemeral-storage": disk,
+            },
         }
 
 
@@ -122,6 +134,8 @@ class MonitoringSettings(_Model):
     kube_state_metrics_resources: Resources = _res("20m", "64Mi", "200m", "192Mi")
     pushgateway_resources: Resources = _res("10m", "32Mi", "100m", "64Mi")
     alloy_resources: Resources = _res("50m", "96Mi", "500m", "256Mi")
+    placement_role: str = Field("worker", pattern=r"^(worker|control-plane)$")
+    """``homecare.io/role`` of the node that holds Prometheus, Loki and their volumes."""
 
     @model_validator(mode="after")
     def _email_needs_smarthost(self) -> MonitoringSettings:
