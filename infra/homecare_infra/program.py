@@ -118,6 +118,7 @@ def app_specs(settings: Settings, namespace: str, secret_keys: list[str]) -> lis
             config=backend_config,
             secret_env=[_database_env(), *app_secrets],
             init_containers=[_migrate_init_container(settings, backend_image)],
+            scrape=True,
         ),
         AppSpec(
             name="worker",
@@ -129,6 +130,7 @@ def app_specs(settings: Settings, namespace: str, secret_keys: list[str]) -> lis
             config={**backend_config, "HOMECARE_WORKER_HTTP_PORT": str(PORTS.worker_metrics)},
             secret_env=[_database_env(), *app_secrets],
             autoscale=False,
+            scrape=True,
         ),
         AppSpec(
             name="matching",
@@ -139,6 +141,7 @@ def app_specs(settings: Settings, namespace: str, secret_keys: list[str]) -> lis
             command=_uvicorn("homecare_matching.main:create_app", PORTS.matching),
             config={**common, "HOMECARE_BACKEND_URL": backend_url},
             secret_env=[_database_env()],
+            scrape=True,
         ),
         AppSpec(
             name="frontend",

@@ -19,6 +19,8 @@ from homecare_infra.cluster.settings import ClusterSettings
 from homecare_infra.cluster.storage import LocalPathStorage
 from homecare_infra.cluster.tls import CertManager
 from homecare_infra.cluster.versions import versions
+from homecare_infra.monitoring import config as monitoring_config
+from homecare_infra.monitoring.component import Monitoring
 
 
 def build(settings: ClusterSettings) -> dict[str, Any]:
@@ -29,13 +31,18 @@ def build(settings: ClusterSettings) -> dict[str, Any]:
     cert_manager = CertManager(settings, gateway_crds)
     metrics = MetricsServer()
     netpol = NetworkPolicyEnforcer()
+    monitoring = Monitoring(
+        "monitoring", *monitoring_config.load(), opts=pulumi.ResourceOptions(depends_on=[storage])
+    )
     return {
         "addonVersions": versions(),
         "storageClass": settings.storage.class_name,
         "gatewayClass": settings.gateway.class_name,
         "gatewayNamespace": settings.gateway.namespace,
         "clusterIssuers": [name for name, _ in cert_manager.issuers],
-        "_components": [storage, gateway_crds, traefik, cert_manager, metrics, netpol],
+        "prometheusUrl": monitoring.prometheus_url,
+        "grafanaAdminPassword": monitoring.grafana_admin_password,
+        "_components": [storage, gateway_crds, traefik, cert_manager, metrics, netpol, monitoring],
     }
 
 

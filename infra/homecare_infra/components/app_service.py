@@ -15,6 +15,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from homecare_infra import podspec
+from homecare_infra.monitoring.targets import scrape_labels
 from homecare_infra.podspec import Obj
 from homecare_infra.settings import ServiceSettings, Settings
 
@@ -47,6 +48,8 @@ class AppSpec:
     probes: Obj | None = None
     """Defaults to HTTP probes on /healthz and /readyz of ``port``."""
     autoscale: bool = True
+    scrape: bool = False
+    """Label the Service for the cluster's Prometheus (``homecare_infra.monitoring.targets``)."""
 
 
 class AppService(pulumi.ComponentResource):
@@ -91,9 +94,13 @@ class AppService(pulumi.ComponentResource):
         )
         self.service: k8s.core.v1.Service | None = None
         if spec.port is not None:
+            service_labels = {
+                **podspec.labels(settings, spec.name, spec.component),
+                **(scrape_labels(settings.env) if spec.scrape else {}),
+            }
             self.service = k8s.core.v1.Service(
                 f"{spec.name}-svc",
-                metadata={**meta, "name": spec.name},
+                metadata={**meta, "name": spec.name, "labels": service_labels},
                 spec={
                     "type": "ClusterIP",
                     "selector": podspec.selector(spec.name),

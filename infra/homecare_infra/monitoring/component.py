@@ -206,7 +206,12 @@ class Monitoring(pulumi.ComponentResource):
         )
 
     def _stateful_set(
-        self, name: str, pod: Obj, claim: Obj | None, annotations: dict[str, str]
+        self,
+        name: str,
+        pod: Obj,
+        claim: Obj | None,
+        annotations: dict[str, str],
+        token: bool = False,
     ) -> None:
         spec: Obj = {
             "serviceName": name,
@@ -219,9 +224,10 @@ class Monitoring(pulumi.ComponentResource):
         }
         if claim is not None:
             spec["volumeClaimTemplates"] = [claim]
+        waivers = {**UPSTREAM_IMAGE_WAIVERS, **(TOKEN_WAIVER if token else {})}
         k8s.apps.v1.StatefulSet(
             f"{name}-sts",
-            metadata=self._meta(name, **_skips(UPSTREAM_IMAGE_WAIVERS)),
+            metadata=self._meta(name, **_skips(waivers)),
             spec=spec,
             opts=self._in_ns,
         )
@@ -304,7 +310,8 @@ class Monitoring(pulumi.ComponentResource):
             "prometheus",
             pod,
             w.volume_claim("data", p.storage_size, s.storage_class),
-            {"homecare.io/config-checksum": w.checksum(config, rules), **_skips(TOKEN_WAIVER)},
+            {"homecare.io/config-checksum": w.checksum(config, rules)},
+            token=True,
         )
         self._service("prometheus", 9090)
         self.prometheus_url = f"http://prometheus.{s.namespace}.svc.cluster.local:9090"

@@ -26,12 +26,13 @@ def build() -> Dashboard:
         )
         .with_panel(
             single(
-                "PostgreSQL: last success age",
+                "PostgreSQL: oldest last success (any stack)",
                 query(
-                    'time() - max(homecare_backup_last_success_timestamp_seconds{kind="postgres"})'
+                    'max(time() - kube_cronjob_status_last_successful_time{cronjob="pg-backup"})'
                 ),
                 "s",
-                "PostgresBackupStale fires above 26 h.",
+                "pg-backup CronJob per app namespace (kube-state-metrics); PostgresBackupStale"
+                " fires above 26 h.",
             )
         )
         .with_panel(
