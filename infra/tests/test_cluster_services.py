@@ -17,6 +17,7 @@ from homecare_infra.cluster.versions import (
     versions,
 )
 from homecare_infra.mocks import MockedRun, run_mocked_cluster
+from homecare_infra.monitoring.settings import Images
 from homecare_infra.render import RENDER_OVERRIDES, golden_text, manifests, rendered_run
 from homecare_infra.settings import SettingsError
 
@@ -55,6 +56,7 @@ def test_one_component_per_addon() -> None:
 
 def test_every_image_is_pinned_in_versions_py() -> None:
     pinned = {image for addon in ADDONS for image in addon.images}
+    pinned |= set(Images().model_dump().values())  # the monitoring stack pins its own
     for kind in ("Deployment", "DaemonSet"):
         for res in cluster().of_kind(kind):
             for container in res.inputs["spec"]["template"]["spec"]["containers"]:
