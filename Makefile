@@ -81,7 +81,7 @@ lint-format: $(VENV_STAMP)
 # Test folders whose helpers are imported by bare name (conftest puts the folder on sys.path) get
 # one more run each, with the folder on MYPYPATH: in one run, two such folders would both define
 # a module `conftest`. Add a folder here once `MYPYPATH=DIR .venv/bin/mypy DIR` is clean.
-MYPY_TEST_DIRS := backups/tests
+MYPY_TEST_DIRS := backups/tests infra/tests observability/tests
 
 lint-mypy: $(VENV_STAMP)
 	@status=0; echo "$(VENV)/bin/mypy"; $(VENV)/bin/mypy || status=1; \

@@ -14,8 +14,6 @@ Peer = tuple[str, str | None]
 
 
 def _selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
-    if labels is None:
-        return False
     for key, value in selector.get("matchLabels", {}).items():
         if labels.get(key) != value:
             return False
