@@ -95,7 +95,6 @@ def _add_etcd_commands(etcd: argparse.ArgumentParser) -> None:
     )
     fin.add_argument("--dest", type=Path, required=True, help="local backup directory")
     fin.add_argument("--offnode-dest", type=Path, help="off-node backup directory (worker mount)")
-    fin.add_argument("--s3-url", help="not supported yet: fails with an explanation")
     _retention_and_crypto(fin)
 
     ver = etcd_cmds.add_parser("verify", help="check a snapshot or an encrypted backup set")
@@ -228,11 +227,6 @@ def run(args: argparse.Namespace) -> None:
         return
     command = (args.area, args.command)
     if command == ("etcd", "finalize"):
-        if args.s3_url:
-            raise BackupError(
-                "--s3-url is not implemented in this version",
-                "use --offnode-dest (a directory on the worker) instead",
-            )
         etcd_backup.finalize(
             etcd_backup.FinalizeOptions(
                 snapshot=args.snapshot,
