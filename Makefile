@@ -13,7 +13,8 @@ HOMECARE_CACHE ?= $(HOME)/.cache/homecare
 export HOMECARE_CACHE
 UV_VERSION := $(shell cat requirements/uv-version)
 
-# Editable first-party packages installed into the one dev virtualenv.
+# Editable first-party packages installed into the one dev virtualenv (apps/devtools, with
+# homecare_devtools and homecare_testing, is dev-only: never built into an image).
 PY_PACKAGES := apps/shared apps/devtools apps/backend apps/matching $(wildcard infra/pyproject.toml backups/pyproject.toml observability/pyproject.toml)
 PY_PACKAGE_DIRS := $(patsubst %/pyproject.toml,%,$(PY_PACKAGES))
 VENV_STAMP := $(VENV)/.installed

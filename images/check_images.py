@@ -3,7 +3,9 @@
 HTTP images (backend, matching, frontend) run read-only, without capabilities, as their
 non-root user, and must answer ``/healthz`` within the timeout; the backups image must run
 its CLI and carry etcdutl, etcdctl, pg_dump and age. Every final image must be non-root and
-free of pip and compilers. Usage: python images/check_images.py --tag TAG
+free of pip and compilers. The backend and matching images carry product code only: no
+benchmark, synthetic data, test oracle or dev tooling module is importable in them.
+Usage: python images/check_images.py --tag TAG
 """
 
 from __future__ import annotations
@@ -57,6 +59,34 @@ HTTP_IMAGES = (
 )
 
 
+# Dev-only code (apps/devtools: homecare_testing, homecare_devtools; and where it used to live).
+DEV_ONLY_MODULES = (
+    "homecare_testing",
+    "homecare_testing.bench",
+    "homecare_testing.matching.synth",
+    "homecare_testing.matching.reference",
+    "homecare_devtools",
+    "homecare_backend.bench_sse",
+    "homecare_matching.bench",
+    "homecare_matching.synth",
+    "homecare_matching.reference",
+)
+# What each image must import (so the check above is not vacuously true: same interpreter, same
+# path, and these are found).
+PRODUCT_MODULES = {
+    "backend": ("homecare_backend.main", "homecare_backend.worker", "homecare_backend.migrate"),
+    "matching": ("homecare_matching.main", "homecare_matching.index"),
+}
+_FIND_MODULES = """
+import importlib.util, json, sys
+def found(name):
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+print(json.dumps([name for name in sys.argv[1:] if found(name)]))
+"""
+
 os.environ.setdefault(
     "CONTAINERS_CONF", os.path.join(os.path.dirname(os.path.abspath(__file__)), "containers.conf")
 )
@@ -93,6 +123,20 @@ def check_image_hygiene(image: str) -> None:
     found = [line for line in tools.stdout.split() if not line.endswith("apt-get")]
     if found:
         raise CheckError(f"{image}: build tools in the final image: {found}")
+
+
+def check_product_only(name: str, image: str) -> None:
+    """Dev-only modules are not importable; the image's own modules are."""
+    expected = PRODUCT_MODULES[name]
+    args = ("--entrypoint", "python3", image, "-c", _FIND_MODULES)
+    result = podman("run", "--rm", "--read-only", *args, *expected, *DEV_ONLY_MODULES)
+    present = set(json.loads(result.stdout))
+    missing = [m for m in expected if m not in present]
+    if missing:
+        raise CheckError(f"{image}: product modules not importable: {missing}")
+    dev_only = [m for m in DEV_ONLY_MODULES if m in present]
+    if dev_only:
+        raise CheckError(f"{image}: dev-only modules importable in a product image: {dev_only}")
 
 
 def _get(url: str) -> tuple[int, bytes]:
@@ -172,8 +216,15 @@ def main(argv: list[str] | None = None) -> int:
         for spec in HTTP_IMAGES:
             image = f"localhost/homecare/{spec.name}:{args.tag}"
             check_image_hygiene(image)
+            product_only = ""
+            if spec.name in PRODUCT_MODULES:
+                check_product_only(spec.name, image)
+                product_only = ", no bench/synth/reference/devtools modules"
             seconds = check_http(spec, image)
-            print(f"==> {image}: non-root, no pip/compilers, /healthz 200 after {seconds:.1f} s")
+            print(
+                f"==> {image}: non-root, no pip/compilers{product_only}, "
+                f"/healthz 200 after {seconds:.1f} s"
+            )
         image = f"localhost/homecare/backups:{args.tag}"
         check_image_hygiene(image)
         check_backups(image)

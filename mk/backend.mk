@@ -4,4 +4,4 @@
 BENCH_TARGETS += bench-backend
 
 bench-backend: $(VENV_STAMP) ## SSE fan-out: 5,000 subscribers on one API process, p50/p99 delivery
-	$(PY) -m homecare_backend.bench_sse --subscribers 5000 --rounds 3
+	$(PY) -m homecare_testing.bench.sse --subscribers 5000 --rounds 3

@@ -11,4 +11,4 @@ matching-bench-deps:
 	@scripts/ensure-apt.sh postgresql postgis postgresql-15-postgis-3
 
 bench-matching: $(VENV_STAMP) matching-bench-deps ## matching latency vs PostGIS, batch assignment
-	$(PY) -m homecare_matching.bench --out build/bench/matching.json
+	$(PY) -m homecare_testing.bench.matching --out build/bench/matching.json

@@ -13,17 +13,13 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from homecare_backend import migrate
-from homecare_backend.auth.passwords import hash_password_sync
-from homecare_backend.auth.tokens import issue_access_token
 from homecare_backend.config import Settings
-from homecare_backend.db import create_engine, new_id
+from homecare_backend.db import create_engine
 from homecare_backend.main import create_app
 from homecare_backend.models import Agency, CaregiverProfile, User
 from homecare_backend.users.models import Role
 from homecare_devtools.pytest_plugin import free_port
-
-PASSWORD = "test-password-2026"
-_PASSWORD_HASH = hash_password_sync(PASSWORD)
+from homecare_testing import factories
 
 
 @pytest.fixture
@@ -73,7 +69,6 @@ MakeActor = Callable[..., Awaitable[Actor]]
 @pytest.fixture
 def make_actor(engine: AsyncEngine) -> MakeActor:
     """Insert a user (and for caregivers a profile) directly; returns it with an access token."""
-    settings = make_settings("unused")
 
     async def make(
         role: Role,
@@ -83,40 +78,22 @@ def make_actor(engine: AsyncEngine) -> MakeActor:
         latitude: float = 37.5,
         longitude: float = 127.0,
     ) -> Actor:
-        user_id = new_id()
-        email = f"{role.value}-{user_id.hex[-12:]}@test.homecare.kr"
+        user = factories.user_row(role, agency_id=agency_id)
+        caregiver_id = None
         async with engine.begin() as conn:
-            await conn.execute(
-                insert(User).values(
-                    id=user_id,
-                    email=email,
-                    password_hash=_PASSWORD_HASH,
-                    role=role,
-                    display_name=f"{role.value} {user_id.hex[:4]}",
-                    agency_id=agency_id if role == Role.AGENCY_ADMIN else None,
-                )
-            )
-            caregiver_id = None
+            await conn.execute(insert(User).values(user))
             if role == Role.CAREGIVER:
-                caregiver_id = new_id()
-                await conn.execute(
-                    insert(CaregiverProfile).values(
-                        id=caregiver_id,
-                        user_id=user_id,
-                        licence_number="2026-000001",
-                        verification_status="verified" if verified else "pending",
-                        gender="female",
-                        skills=["dementia"],
-                        languages=["ko"],
-                        latitude=latitude,
-                        longitude=longitude,
-                        service_radius_km=10.0,
-                        hourly_rate_krw=15000,
-                        agency_id=agency_id,
-                    )
+                profile = factories.caregiver_profile_row(
+                    user["id"],
+                    agency_id=agency_id,
+                    verified=verified,
+                    latitude=latitude,
+                    longitude=longitude,
                 )
-        token = issue_access_token(settings.jwt_secret.get_secret_value(), user_id, role, 0, 900)
-        return Actor(user_id, role, token, email, caregiver_id)
+                await conn.execute(insert(CaregiverProfile).values(profile))
+                caregiver_id = profile["id"]
+        token = factories.access_token(user["id"], role)
+        return Actor(user["id"], role, token, user["email"], caregiver_id)
 
     return make
 
@@ -124,9 +101,10 @@ def make_actor(engine: AsyncEngine) -> MakeActor:
 @pytest.fixture
 def make_agency(engine: AsyncEngine) -> Callable[[], Awaitable[uuid.UUID]]:
     async def make() -> uuid.UUID:
-        agency_id = new_id()
+        agency = factories.agency_row()
         async with engine.begin() as conn:
-            await conn.execute(insert(Agency).values(id=agency_id, name="테스트 센터"))
+            await conn.execute(insert(Agency).values(agency))
+        agency_id: uuid.UUID = agency["id"]
         return agency_id
 
     return make

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -22,14 +21,12 @@ from schemathesis.core.parameters import ParameterLocation
 from sqlalchemy import create_engine, insert
 
 from homecare_backend import migrate
-from homecare_backend.auth.passwords import hash_password_sync
-from homecare_backend.auth.tokens import issue_access_token
 from homecare_backend.config import Settings
-from homecare_backend.db import new_id
 from homecare_backend.main import create_app
 from homecare_backend.models import Agency, CaregiverProfile, User
 from homecare_backend.users.models import Role
 from homecare_devtools.pytest_plugin import free_port
+from homecare_testing import factories
 
 EXAMPLES = 100
 HYPOTHESIS = settings(
@@ -65,43 +62,25 @@ class ThreadedServer:
 
 
 def make_actors(url: str) -> dict[Role, dict[str, str]]:
-    secret = Settings(env="test").jwt_secret.get_secret_value()
     engine = create_engine(migrate.sync_url(url))
-    agency_id = new_id()
-    password_hash = hash_password_sync("schema-test-password")
+    agency = factories.agency_row(name="스키마 센터")
     headers = {}
     with engine.begin() as conn:
-        conn.execute(insert(Agency).values(id=agency_id, name="스키마 센터"))
+        conn.execute(insert(Agency).values(agency))
         for role in Role:
-            user_id = new_id()
-            conn.execute(
-                insert(User).values(
-                    id=user_id,
-                    email=f"{role.value}@schema.example.kr",
-                    password_hash=password_hash,
-                    role=role,
-                    display_name=role.value,
-                    agency_id=agency_id if role == Role.AGENCY_ADMIN else None,
-                )
+            user = factories.user_row(
+                role,
+                agency_id=agency["id"],
+                email=f"{role.value}@schema.example.kr",
+                password="schema-test-password",
             )
+            conn.execute(insert(User).values(user))
             if role == Role.CAREGIVER:
-                conn.execute(
-                    insert(CaregiverProfile).values(
-                        id=uuid.uuid4(),
-                        user_id=user_id,
-                        licence_number="2026-999999",
-                        verification_status="verified",
-                        gender="female",
-                        skills=["dementia"],
-                        languages=["ko"],
-                        latitude=37.5,
-                        longitude=127.0,
-                        service_radius_km=10,
-                        hourly_rate_krw=15000,
-                        agency_id=agency_id,
-                    )
+                profile = factories.caregiver_profile_row(
+                    user["id"], agency_id=agency["id"], licence_number="2026-999999"
                 )
-            token = issue_access_token(secret, user_id, role, 0, 3600)
+                conn.execute(insert(CaregiverProfile).values(profile))
+            token = factories.access_token(user["id"], role, ttl_s=3600)
             headers[role] = {"Authorization": f"Bearer {token}"}
     engine.dispose()
     return headers

@@ -14,12 +14,13 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from homecare_backend.bookings.models import Booking
-from homecare_backend.db import create_engine, new_id, session_factory
+from homecare_backend.db import create_engine, session_factory
 from homecare_backend.dispatch.models import Dispatch, DispatchOffer
 from homecare_backend.dispatch.service import DispatchService, DispatchSettings
 from homecare_backend.models import CareRecipient, OutboxEvent
 from homecare_backend.users.models import Role, User
 from homecare_shared.errors import ProblemError
+from homecare_testing import factories
 
 START = datetime(2030, 1, 7, 1, 0, tzinfo=UTC)
 
@@ -42,28 +43,12 @@ def ranked(ids: Sequence[uuid.UUID]) -> Any:
 
 
 async def open_booking(engine: AsyncEngine, family_id: uuid.UUID) -> uuid.UUID:
-    recipient_id, booking_id = new_id(), new_id()
+    recipient = factories.recipient_row(family_id)
+    booking = factories.booking_row(recipient["id"], start_at=START)
     async with engine.begin() as conn:
-        await conn.execute(
-            insert(CareRecipient).values(
-                id=recipient_id,
-                family_id=family_id,
-                name="김순자",
-                birth_year=1938,
-                address="서울 중구",
-                latitude=37.5665,
-                longitude=126.978,
-            )
-        )
-        await conn.execute(
-            insert(Booking).values(
-                id=booking_id,
-                recipient_id=recipient_id,
-                start_at=START,
-                end_at=START + timedelta(hours=3),
-                status="requested",
-            )
-        )
+        await conn.execute(insert(CareRecipient).values(recipient))
+        await conn.execute(insert(Booking).values(booking))
+    booking_id: uuid.UUID = booking["id"]
     return booking_id
 
 

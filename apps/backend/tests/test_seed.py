@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import httpx
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from homecare_backend.seed import DEMO_PASSWORD, seed
+from homecare_backend.seed import DEMO_PASSWORD, SeedRefusedError, seed
 
 
 async def test_seed_is_idempotent_and_demo_logins_work(
@@ -29,3 +34,30 @@ async def test_seed_is_idempotent_and_demo_logins_work(
     headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
     bookings = await client.get("/v1/bookings", headers=headers)
     assert len(bookings.json()["items"]) == 2
+
+
+@pytest.mark.parametrize("env", ["staging", "prod"])
+async def test_seed_refuses_outside_dev_and_writes_nothing(engine: AsyncEngine, env: str) -> None:
+    with pytest.raises(SeedRefusedError, match=f"HOMECARE_ENV={env}"):
+        await seed(engine, env=env)
+    async with engine.connect() as conn:
+        assert await conn.scalar(text("SELECT count(*) FROM users")) == 0
+
+
+def test_seed_cli_says_why_it_refuses(migrated_url: str) -> None:
+    # Real-looking secrets, so the settings load as they would in a prod pod.
+    secrets = {
+        f"HOMECARE_{name}": "s" * 40
+        for name in ("JWT_SECRET", "VAPID_PRIVATE_KEY", "FCM_CREDENTIALS", "TOSS_SECRET_KEY")
+    }
+    env = {**os.environ, **secrets, "HOMECARE_ENV": "prod", "HOMECARE_DATABASE_URL": migrated_url}
+    done = subprocess.run(
+        [sys.executable, "-m", "homecare_backend.seed"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "refusing to seed demo data in HOMECARE_ENV=prod" in done.stderr

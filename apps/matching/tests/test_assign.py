@@ -8,8 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
 
-from homecare_matching import assign, synth
+from homecare_matching import assign
 from homecare_matching.index import CandidateIndex
+from homecare_testing.matching import synth
 
 
 def dense_optimum(graph: assign.Graph) -> float:

@@ -7,12 +7,12 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from homecare_matching import reference
 from homecare_matching.geo import haversine_km
 from homecare_matching.index import CandidateIndex
 from homecare_matching.model import Busy, Caregiver, CareRequest, WeeklySlot, Window
 from homecare_matching.timegrid import KST
 from homecare_shared.vocabulary import Gender, Language, Skill
+from homecare_testing.matching import reference
 
 HOME = (37.5665, 126.9780)  # Seoul City Hall
 MONDAY = date(2030, 1, 7)

@@ -7,9 +7,9 @@ import dataclasses
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from homecare_matching import reference, synth
 from homecare_matching.index import CandidateIndex
 from homecare_matching.model import Caregiver, CareRequest, MatchResult
+from homecare_testing.matching import reference, synth
 
 TIE = 1e-6
 

@@ -23,15 +23,19 @@ from homecare_backend.dispatch import candidates
 from homecare_backend.dispatch import service as dispatch_service
 from homecare_backend.notifications.dispatcher import Dispatcher
 from homecare_backend.notifications.wiring import build_pushers
+from homecare_shared.http import service_client
 
 STOP_TIMEOUT_S = 10.0
 
 
-def build_dispatch(settings: Settings, http: httpx.AsyncClient) -> dispatch_service.DispatchService:
-    """The dispatch steps, ranking candidates with the matching service at `matching_url`."""
-    return dispatch_service.DispatchService(
-        candidates.matching_candidates(http, settings.matching_url)
-    )
+def matching_client(settings: Settings) -> httpx.AsyncClient:
+    """The client for the matching service (forwards `X-Request-ID`; close it when done)."""
+    return service_client(settings.matching_url, timeout_s=5.0)
+
+
+def build_dispatch(matching: httpx.AsyncClient) -> dispatch_service.DispatchService:
+    """The dispatch steps, ranking candidates with the matching service behind `matching`."""
+    return dispatch_service.DispatchService(candidates.matching_candidates(matching))
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = create_engine(settings.database_url)
     hub = EventHub(settings.database_url)
     # Matching is asked when a dispatch starts (a request), so its client exists without lifespan.
-    matching_http = httpx.AsyncClient(timeout=5)
+    matching_http = background.matching_client(settings)
 
     async def readiness() -> Readiness:
         return await check_database(engine, head_revision)
@@ -90,7 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.hub = hub
-    app.state.dispatch = background.build_dispatch(settings, matching_http)
+    app.state.dispatch = background.build_dispatch(matching_http)
     for router in ROUTERS:
         app.include_router(router)
     return app

@@ -2,20 +2,22 @@
 
 `python -m homecare_backend.seed` may run any number of times: rows have fixed ids and are inserted
 with ON CONFLICT DO NOTHING, so a second run changes nothing and local edits survive.
-Every demo account's password is DEMO_PASSWORD.
+Every demo account's password is DEMO_PASSWORD. Demo data never reaches staging or prod:
+outside `HOMECARE_ENV=dev|test` the seed refuses to run and writes nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from argon2 import PasswordHasher
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from homecare_backend.auth import passwords
 from homecare_backend.config import get_settings
 from homecare_backend.db import create_engine
 from homecare_backend.models import (
@@ -70,8 +72,7 @@ ADMINS = [("admin", "platform_admin", "플랫폼 관리자"), ("agency1", "agenc
 
 
 def demo_rows() -> dict[type[Any], list[dict[str, Any]]]:
-    hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
-    password_hash = hasher.hash(DEMO_PASSWORD)
+    password_hash = passwords.hash_password_sync(DEMO_PASSWORD)
     agency_id = demo_id("agency", "1")
     users: list[dict[str, Any]] = [
         {
@@ -184,8 +185,27 @@ def demo_rows() -> dict[type[Any], list[dict[str, Any]]]:
     }
 
 
-async def seed(engine: AsyncEngine) -> dict[str, int]:
-    """Insert the demo rows that are missing; returns how many rows each table gained."""
+SEEDABLE_ENVS = ("dev", "test")
+
+
+class SeedRefusedError(RuntimeError):
+    """Demo accounts with a published password must not exist outside dev and test."""
+
+
+def refuse_outside_dev(env: str) -> None:
+    if env not in SEEDABLE_ENVS:
+        raise SeedRefusedError(
+            f"refusing to seed demo data in HOMECARE_ENV={env}: demo accounts share a published "
+            f"password. The seed runs only with HOMECARE_ENV={' or '.join(SEEDABLE_ENVS)}."
+        )
+
+
+async def seed(engine: AsyncEngine, *, env: str | None = None) -> dict[str, int]:
+    """Insert the demo rows that are missing; returns how many rows each table gained.
+
+    `env` defaults to the process settings' `HOMECARE_ENV`; anything but dev/test is refused.
+    """
+    refuse_outside_dev(env or get_settings().env)
     added: dict[str, int] = {}
     async with engine.begin() as conn:
         for model, rows in demo_rows().items():
@@ -195,14 +215,21 @@ async def seed(engine: AsyncEngine) -> dict[str, int]:
     return added
 
 
-async def _main() -> None:
-    engine = create_engine(get_settings().database_url)
+async def _main() -> int:
+    settings = get_settings()
     try:
-        added = await seed(engine)
+        refuse_outside_dev(settings.env)
+    except SeedRefusedError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    engine = create_engine(settings.database_url)
+    try:
+        added = await seed(engine, env=settings.env)
     finally:
         await engine.dispose()
     print("demo data:", ", ".join(f"{table} +{n}" for table, n in added.items()))
+    return 0
 
 
 if __name__ == "__main__":
-    asyncio.run(_main())
+    sys.exit(asyncio.run(_main()))

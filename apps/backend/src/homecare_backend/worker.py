@@ -75,11 +75,12 @@ async def run() -> None:
     try:
         async with (
             httpx.AsyncClient(timeout=10) as http,
+            background.matching_client(settings) as matching,
             background.running_loops(
                 engine=engine,
                 settings=settings,
                 http=http,
-                dispatch=background.build_dispatch(settings, http),
+                dispatch=background.build_dispatch(matching),
                 stop=stop,
             ) as loops,
         ):

@@ -18,7 +18,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]
+import asyncpg
 
 from homecare_matching.grid import SpatialGrid
 from homecare_matching.index import CandidateIndex

@@ -1,4 +1,5 @@
-"""HTTP clients for service-to-service calls that carry the current request id along."""
+"""HTTP clients for service-to-service calls that carry the current request id along
+(the backend's client for the matching service is one)."""
 
 from __future__ import annotations
 

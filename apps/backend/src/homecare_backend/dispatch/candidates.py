@@ -13,7 +13,6 @@ from homecare_backend.bookings.models import Booking
 from homecare_backend.dispatch.service import CandidateSource
 from homecare_backend.recipients.models import CareRecipient
 from homecare_shared.errors import ProblemError
-from homecare_shared.requests import outgoing_headers
 from homecare_shared.vocabulary import Skill
 
 _SKILLS = {s.value for s in Skill}
@@ -47,13 +46,14 @@ async def match_body(session: AsyncSession, booking: Booking, k: int) -> dict[st
     }
 
 
-def matching_candidates(http: httpx.AsyncClient, matching_url: str, k: int = 30) -> CandidateSource:
+def matching_candidates(matching: httpx.AsyncClient, k: int = 30) -> CandidateSource:
+    """Ranked ids from `POST /v1/match`; `matching` is a `homecare_shared.http.service_client`
+    for the matching service (it forwards the request id)."""
+
     async def ranked(session: AsyncSession, booking: Booking) -> Sequence[uuid.UUID]:
         body = await match_body(session, booking, k)
         try:
-            answer = await http.post(
-                f"{matching_url}/v1/match", json=body, headers=outgoing_headers(), timeout=5
-            )
+            answer = await matching.post("/v1/match", json=body)
         except httpx.HTTPError as exc:
             raise ProblemError(
                 503,

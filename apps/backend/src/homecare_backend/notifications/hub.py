@@ -18,7 +18,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]
+import asyncpg
 
 from homecare_backend.notifications.outbox import EVENTS_CHANNEL
 from homecare_shared.logging import get_logger

@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from homecare_backend import migrate
 from homecare_backend.auth.tokens import issue_access_token
 from homecare_backend.db import create_engine
-from homecare_backend.notifications.outbox import enqueue_many
+from homecare_backend.notifications import outbox
 from homecare_backend.users.models import Role
 from homecare_devtools.pg import EmbeddedPostgres
 from homecare_devtools.pytest_plugin import free_port
@@ -100,7 +100,7 @@ async def burst(url: str, users: list[uuid.UUID], subs: list[Subscriber]) -> lis
         sub.done.clear()
     engine = create_engine(url)
     async with AsyncSession(engine) as session:
-        await enqueue_many(
+        await outbox.enqueue_many(
             session,
             [
                 (u, "bench.status_changed", {"status": "confirmed", "n": i})

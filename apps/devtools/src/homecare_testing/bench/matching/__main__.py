@@ -1,8 +1,10 @@
-"""`python -m homecare_matching.bench`: match latency (in-process, HTTP) vs PostGIS, batch assign.
+"""`python -m homecare_testing.bench.matching`: match latency (in-process, HTTP) vs PostGIS,
+batch assignment.
 
 Steps, all in one run on the same data:
 1. synthetic caregivers (`synth`, Seoul/Gyeonggi clusters) for the week after today, COPYed into
-   a fresh Debian PostgreSQL + PostGIS cluster in the backend's schema (its Alembic migrations);
+   a fresh Debian PostgreSQL + PostGIS cluster in the backend's schema (its Alembic migrations,
+   run through the backend's CLI: the bench does not import the backend);
 2. the in-process index is loaded from that database by the service's own loader;
 3. the same seeded requests are answered by the index in-process, by the real service over
    HTTP (uvicorn subprocess, which loads its index from the database at start), and by the
@@ -26,19 +28,19 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]
+import asyncpg
 import httpx
 import numpy as np
 
-from homecare_backend import migrate
 from homecare_devtools.pytest_plugin import free_port
-from homecare_matching import assign, synth
-from homecare_matching.bench import baseline, dataset
-from homecare_matching.bench.postgis import DebianPostgres
+from homecare_matching import assign
 from homecare_matching.index import CandidateIndex
 from homecare_matching.loader import fetch_caregivers
 from homecare_matching.model import CareRequest, MatchResult
 from homecare_matching.timegrid import KST
+from homecare_testing.bench.matching import baseline, dataset
+from homecare_testing.bench.matching.postgis import DebianPostgres
+from homecare_testing.matching import synth
 
 TIE = 1e-6
 
@@ -220,12 +222,20 @@ def batch(n_caregivers: int, n_requests: int, verify: bool) -> list[dict[str, An
     return rows
 
 
+def migrate_backend_schema(url: str) -> None:
+    """The backend's Alembic migrations, through its CLI (as the deploy's init container does)."""
+    env = {**os.environ, "HOMECARE_DATABASE_URL": url}
+    subprocess.run(
+        [sys.executable, "-m", "homecare_backend.migrate", "upgrade"], env=env, check=True
+    )
+
+
 async def load_database(server: DebianPostgres, n: int, monday: date) -> tuple[str, float]:
     admin = await asyncpg.connect(server.url("postgres"))
     await admin.execute("CREATE DATABASE homecare")
     await admin.close()
     url = server.url("homecare", driver="postgresql+asyncpg")
-    await asyncio.to_thread(migrate.upgrade, url)
+    await asyncio.to_thread(migrate_backend_schema, url)
     caregivers = synth.caregivers(n, seed=0, monday=monday)
     started = time.perf_counter()
     conn = await asyncpg.connect(server.url("homecare"))

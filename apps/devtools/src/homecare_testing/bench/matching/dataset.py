@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-import asyncpg  # type: ignore[import-untyped]
+import asyncpg
 
 from homecare_matching.model import Caregiver
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]
+import asyncpg
 
 from homecare_matching.model import CareRequest
 from homecare_matching.timegrid import window_cells, window_dates

@@ -1,0 +1,1 @@
+"""Benchmarks behind `make bench`: `bench.sse` (backend SSE fan-out), `bench.matching`."""
