@@ -13,5 +13,6 @@ dashboards: $(VENV_STAMP) ## regenerate observability/dashboards/*.json from the
 	$(PY) -m homecare_observability.dashboards --out observability/dashboards
 
 test-observability: $(VENV_STAMP) observability-tools ## promtool/amtool checks, dashboard freshness, live Prometheus
+	@rm -f build/observability/not-run.txt
 	$(PY) -m pytest -p no:cacheprovider observability/tests
 	@cat build/observability/not-run.txt 2>/dev/null || true

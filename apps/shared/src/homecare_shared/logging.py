@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import sys
 
@@ -46,3 +47,17 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
 
 def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:
     return structlog.get_logger(name)  # type: ignore[no-any-return]
+
+
+def user_hash(user_id: object) -> str:
+    """A stable, non-reversible id for logs: 16 hex digits of SHA-256 over the user id.
+
+    Log lines never carry an e-mail address or phone number; operators find a user's lines by
+    computing the same hash from the id (``homecare_shared.logging.user_hash(id)``).
+    """
+    return hashlib.sha256(f"homecare-user:{user_id}".encode()).hexdigest()[:16]
+
+
+def bind_user(user_id: object) -> None:
+    """Add ``user`` (the hash) to every log line of the current request."""
+    structlog.contextvars.bind_contextvars(user=user_hash(user_id))

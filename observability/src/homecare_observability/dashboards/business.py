@@ -19,7 +19,7 @@ def build() -> Dashboard:
     bookings = f'{NS},service="backend",route="/v1/bookings",method="POST"'
     status = f'{NS},service="backend",route="/v1/bookings/{{booking_id}}/status",method="POST"'
     match = f'{NS},service="matching",route="/v1/match"'
-    accept = f'{NS},service="backend",route="/v1/dispatch/offers/{{offer_id}}/accept"'
+    accept = f'{NS},service="backend",route="/v1/offers/{{offer_id}}/accept"'
     return (
         base(
             "homecare-business",

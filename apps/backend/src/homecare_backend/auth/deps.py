@@ -18,6 +18,7 @@ from homecare_backend.auth.tokens import InvalidTokenError, decode_access_token
 from homecare_backend.users import service as users_service
 from homecare_backend.users.models import Role, User
 from homecare_shared.errors import ProblemError
+from homecare_shared.logging import bind_user
 
 bearer_scheme = HTTPBearer(
     auto_error=False,
@@ -51,6 +52,7 @@ async def authenticate(request: Request, token: str | None) -> User:
         raise _unauthenticated(
             "token_revoked", "This session has ended (password changed?); sign in again."
         )
+    bind_user(user.id)
     return user
 
 
