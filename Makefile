@@ -66,7 +66,7 @@ test: $(VENV_STAMP) ## lint gate, then set up everything and run every suite; en
 test-python: $(VENV_STAMP)
 	$(PY) -m pytest apps/shared/tests apps/devtools/tests apps/backend/tests apps/matching/tests
 
-test-scripts: $(VENV_STAMP) ## the test runner itself and the lint gate on a deliberately broken copy
+test-scripts: $(VENV_STAMP) ## the test runner, the lint gate on a broken copy, docs index/links/no issue numbers
 	$(PY) -m pytest -p no:cacheprovider scripts/tests
 
 lint: $(VENV_STAMP) ## the lint gate of `make test`: ruff, format, mypy --strict, yamllint and the area linters
