@@ -7,6 +7,8 @@ from typing import Any
 import pulumi
 from pulumi.runtime import config as runtime_config
 
+from homecare_infra.cluster.settings import require_context
+from homecare_infra.registry import check_images
 from homecare_infra.secrets import SecretValues, read_secrets
 from homecare_infra.settings import CONFIG_NAMESPACE, Settings, decode_config_value, parse_settings
 
@@ -24,5 +26,7 @@ def raw_config(namespace: str = CONFIG_NAMESPACE) -> dict[str, Any]:
 
 def load() -> tuple[Settings, SecretValues]:
     """The validated settings and the secret values (as secret Outputs) of the current stack."""
+    require_context(pulumi.Config("kubernetes").get("context"))
     settings = parse_settings(raw_config())
+    check_images(settings)
     return settings, read_secrets(pulumi.Config(CONFIG_NAMESPACE), settings)

@@ -80,11 +80,27 @@ def container_security_context(uid: int = APP_UID) -> Obj:
     }
 
 
-def resources(spec: ServiceSettings) -> Obj:
+def bounded(
+    cpu: str, memory: str, cpu_limit: str, memory_limit: str, disk: str, disk_limit: str
+) -> Obj:
+    """Requests and limits, ephemeral storage included: on the nodes' small disks an unbounded
+    log or temp-file burst would get pods evicted unpredictably (the kubelet evicts the pods
+    that exceed their own limit first)."""
     return {
-        "requests": {"cpu": spec.cpu_request, "memory": spec.memory_request},
-        "limits": {"cpu": spec.cpu_limit, "memory": spec.memory_limit},
+        "requests": {"cpu": cpu, "memory": memory, "ephemeral-storage": disk},
+        "limits": {"cpu": cpu_limit, "memory": memory_limit, "ephemeral-storage": disk_limit},
     }
+
+
+def resources(spec: ServiceSettings) -> Obj:
+    return bounded(
+        spec.cpu_request,
+        spec.memory_request,
+        spec.cpu_limit,
+        spec.memory_limit,
+        spec.disk_request,
+        spec.disk_limit,
+    )
 
 
 def http_probes(port_name: str, live_path: str = "/healthz", ready_path: str = "/readyz") -> Obj:

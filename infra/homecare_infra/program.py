@@ -6,7 +6,7 @@ from typing import Any
 
 import pulumi
 
-from homecare_infra import config_source
+from homecare_infra import config_source, podspec
 from homecare_infra.components.app_secrets import (
     AGE_SECRET,
     APP_SECRET,
@@ -16,7 +16,7 @@ from homecare_infra.components.app_secrets import (
 from homecare_infra.components.app_service import AppService, AppSpec, SecretEnv
 from homecare_infra.components.database import CREDENTIALS_SECRET, POSTGRES_PORT, Database
 from homecare_infra.components.etcd_backup import EtcdBackup
-from homecare_infra.components.ingress import Ingress
+from homecare_infra.components.gateway import AppGateway
 from homecare_infra.components.namespace import AppNamespace
 from homecare_infra.components.network import NetworkPolicies, Ports, app_rules
 from homecare_infra.components.postgres_backup import PostgresBackup
@@ -73,10 +73,7 @@ def _migrate_init_container(settings: Settings, image: str) -> dict[str, Any]:
                 },
             }
         ],
-        "resources": {
-            "requests": {"cpu": "50m", "memory": "128Mi"},
-            "limits": {"cpu": "500m", "memory": "256Mi"},
-        },
+        "resources": podspec.bounded("50m", "128Mi", "500m", "256Mi", "32Mi", "128Mi"),
         "securityContext": container_security_context(),
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],  # noqa: S108 - container path
     }
@@ -95,7 +92,6 @@ def app_specs(settings: Settings, namespace: str, secret_keys: list[str]) -> lis
         "HOMECARE_MATCHING_URL": matching_url,
         "HOMECARE_INLINE_DISPATCHER": "false",
     }
-    scheme = "https" if settings.tls.mode != "none" else "http"
     return [
         AppSpec(
             name="backend",
@@ -106,8 +102,9 @@ def app_specs(settings: Settings, namespace: str, secret_keys: list[str]) -> lis
             command=_uvicorn(
                 "homecare_backend.main:create_app",
                 PORTS.backend,
-                # Client IPs for the per-IP login limit come from the ingress's X-Forwarded-For;
-                # trusting every peer is safe because NetworkPolicies admit only the ingress.
+                # Client IPs for the per-IP login limit come from Traefik's X-Forwarded-For;
+                # trusting every peer is safe because NetworkPolicies admit only Traefik (and
+                # kube-network-policies enforces them).
                 "--proxy-headers",
                 "--forwarded-allow-ips",
                 "*",
@@ -153,7 +150,8 @@ def app_specs(settings: Settings, namespace: str, secret_keys: list[str]) -> lis
             config={
                 "HOMECARE_ENV": settings.env,
                 "HOMECARE_STATIC_PORT": str(PORTS.frontend),
-                "HOMECARE_API_URL": f"{scheme}://{settings.ingress.api_host}",
+                # Same origin: the Gateway routes /api to the backend (no CORS).
+                "HOMECARE_API_URL": "/api",
             },
         ),
     ]
@@ -176,7 +174,7 @@ def build(settings: Settings, secrets: SecretValues) -> dict[str, Any]:
         spec.name: AppService(spec, settings, namespace, opts=after_data)
         for spec in app_specs(settings, namespace, app_secrets.keys)
     }
-    ingress = Ingress(
+    edge = AppGateway(
         settings,
         namespace,
         {"frontend": PORTS.frontend, "backend": PORTS.backend},
@@ -187,8 +185,8 @@ def build(settings: Settings, secrets: SecretValues) -> dict[str, Any]:
     return {
         "env": settings.env,
         "namespaces": sorted(filter(None, [namespace, backup_namespace])),
-        "urls": ingress.urls,
-        "imageTags": {name: settings.image(name) for name in ("backend", "matching", "frontend")}
+        "url": edge.url,
+        "images": {name: settings.image(name) for name in ("backend", "matching", "frontend")}
         | {"backups": settings.backups_image},
         "databaseHost": database.host if settings.database.mode == "statefulset" else "external",
     }

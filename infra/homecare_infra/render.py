@@ -37,7 +37,11 @@ RENDER_OVERRIDES: dict[str, dict[str, Any]] = {
     # Values each installation sets for itself (the committed stack files leave them empty, so a
     # real `pulumi preview` stops and names them); the render uses reserved example values.
     CLUSTER_STACK: {"tls": {"acmeEmail": "operator@example.com"}},
+    "prod": {"gateway": {"host": "app.example.com"}},
 }
+OFFLINE = {"registry": {"check": False}}
+"""The render runs offline: it does not ask the registry whether the image tags exist (a real
+``pulumi preview`` does, see :mod:`homecare_infra.registry`)."""
 KIND_ORDER = {
     "CustomResourceDefinition": -2,
     "Namespace": -1,
@@ -123,16 +127,22 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in extra.items():
         both = isinstance(value, dict) and isinstance(out.get(key), dict)
-        out[key] = _merge(out[key], value) if both else value
+        out[key] = _merge(out[key], value) if both else copy.deepcopy(value)
     return out
 
 
-def rendered_run(stack: str, image_tag: str | None = None) -> MockedRun:
-    """The mocked run ``make manifests`` renders: the stack file plus :data:`RENDER_OVERRIDES`."""
+def render_config(stack: str) -> dict[str, Any]:
+    """The stack file's config plus :data:`RENDER_OVERRIDES` (and :data:`OFFLINE` for apps)."""
     if stack == CLUSTER_STACK:
-        config = _merge(stack_config(stack, CLUSTER_NAMESPACE), RENDER_OVERRIDES[stack])
+        return _merge(stack_config(stack, CLUSTER_NAMESPACE), RENDER_OVERRIDES[stack])
+    return _merge(_merge(stack_config(stack), RENDER_OVERRIDES.get(stack, {})), OFFLINE)
+
+
+def rendered_run(stack: str, image_tag: str | None = None) -> MockedRun:
+    """The mocked run ``make manifests`` renders."""
+    config = render_config(stack)
+    if stack == CLUSTER_STACK:
         return run_mocked_cluster(config)
-    config = _merge(stack_config(stack), RENDER_OVERRIDES.get(stack, {}))
     if image_tag:
         config["imageTag"] = image_tag
     return run_mocked(stack, config=config)

@@ -41,7 +41,11 @@ class _Model(BaseModel):
 
 
 class ServiceSettings(_Model):
-    """Scale and resources of one stateless workload."""
+    """Scale and resources of one stateless workload.
+
+    ``replicas`` is the HPA's ``minReplicas`` (and the Deployment's count for workloads without an
+    HPA); ``diskLimit`` bounds the container's ephemeral storage (logs, writable layer, /tmp).
+    """
 
     replicas: int = Field(1, ge=1, le=20)
     max_replicas: int = Field(2, ge=1, le=50)
@@ -49,6 +53,8 @@ class ServiceSettings(_Model):
     memory_request: Quantity = "128Mi"
     cpu_limit: Quantity = "500m"
     memory_limit: Quantity = "512Mi"
+    disk_request: Quantity = "64Mi"
+    disk_limit: Quantity = "256Mi"
 
     @model_validator(mode="after")
     def _max_not_below_replicas(self) -> ServiceSettings:
@@ -74,20 +80,18 @@ class TlsSettings(_Model):
     cluster_issuer: DnsName = "homecare-ca"
 
 
-class NodePorts(_Model):
-    """Bare metal without an ingress controller: expose the services on fixed node ports."""
+class GatewaySettings(_Model):
+    """The stack's public origin: ``https://<host>/`` serves the SPA, ``/api`` the backend.
 
-    enabled: bool = False
-    frontend: int = Field(30080, ge=30000, le=32767)
-    backend: int = Field(30800, ge=30000, le=32767)
+    The Gateway (class ``className``, implemented by the cluster stack's Traefik in namespace
+    ``namespace``) lives in the app namespace with its HTTPRoutes and certificate.
+    """
 
-
-class IngressSettings(_Model):
-    class_name: DnsName = "nginx"
-    controller_namespace: DnsName = "ingress-nginx"
-    app_host: DnsName
-    api_host: DnsName
-    node_ports: NodePorts = NodePorts()
+    host: DnsName
+    class_name: DnsName = "traefik"
+    namespace: DnsName = "homecare-gateway"
+    max_body_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    hsts_max_age_seconds: int = Field(31536000, ge=0)
 
 
 class DatabaseSettings(_Model):
@@ -98,6 +102,7 @@ class DatabaseSettings(_Model):
     image: str = "docker.io/library/postgres:15-bookworm"
     storage_size: Quantity = "5Gi"
     storage_class: str = ""
+    """Empty: the cluster's default StorageClass (local-path, from the cluster stack)."""
     name: DnsName = "homecare"
     user: DnsName = "homecare"
     cpu_request: Quantity = "100m"
@@ -161,16 +166,38 @@ class Quota(_Model):
     pods: int = Field(40, ge=1)
 
 
+class RegistrySettings(_Model):
+    """Where ``make push STACK=<stack>`` puts the images and the nodes pull them from.
+
+    ``host``: the cluster registry Ansible runs on msi-master (``msi-master:5000``, TLS with the
+    cluster CA) or a public one (``docker.io``, ``ghcr.io``...). ``caFile`` verifies it from the
+    operator's machine. ``check``: ``pulumi preview`` first asks the registry whether every
+    image tag exists (turned off only for the offline manifest render).
+    """
+
+    host: str = Field(pattern=r"^[a-z0-9.-]+(:[0-9]{1,5})?$")
+    repository: str = Field("homecare", pattern=r"^[a-z0-9]+([._/-][a-z0-9]+)*$")
+    ca_file: str = ""
+    check: bool = True
+
+
+DIGEST = Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
+PRIVATE_SUFFIXES = (".local", ".localhost", ".internal", ".test", ".invalid", ".example", ".lan")
+"""Names no public ACME CA can validate (RFC 2606/6761 and common home-network suffixes)."""
+
+
 class Settings(_Model):
     env: Literal["dev", "staging", "prod"]
     namespace: DnsName
     image_tag: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-    image_prefix: str = "localhost/homecare"
+    registry: RegistrySettings
+    image_digests: dict[str, DIGEST] = {}
+    """``{image: sha256:...}`` as ``make push`` recorded them; pinned in the Deployments."""
     image_pull_policy: Literal["Always", "IfNotPresent", "Never"] = "IfNotPresent"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     monitoring_namespace: DnsName = "monitoring"
     services: Services = Services()
-    ingress: IngressSettings
+    gateway: GatewaySettings
     tls: TlsSettings = TlsSettings()
     database: DatabaseSettings = DatabaseSettings()
     backups: BackupSettings = BackupSettings()
@@ -184,16 +211,35 @@ class Settings(_Model):
             for name in ("backend", "matching", "frontend"):
                 if getattr(self.services, name).replicas < 2:
                     raise ValueError(f"services.{name}.replicas must be >= 2 in prod")
+            if self.tls.mode == "none":
+                raise ValueError("tls.mode must be certManager or secret in prod (HTTPS only)")
+            if self.gateway.host.endswith(PRIVATE_SUFFIXES) or "." not in self.gateway.host:
+                raise ValueError(
+                    f"gateway.host {self.gateway.host!r} is not a public DNS name: ACME cannot "
+                    "issue for it; set your domain with `pulumi config set --path "
+                    "homecare:gateway.host app.<your-domain>`"
+                )
         if self.image_tag == "latest":
-            raise ValueError("imageTag must not be 'latest': use the git SHA")
+            raise ValueError("imageTag must not be 'latest': use a release version")
         return self
 
+    @property
+    def image_prefix(self) -> str:
+        return f"{self.registry.host}/{self.registry.repository}"
+
+    def image_ref(self, name: str, tag: str | None = None) -> str:
+        return f"{self.image_prefix}/{name}:{tag or self.image_tag}"
+
     def image(self, name: str) -> str:
-        return f"{self.image_prefix}/{name}:{self.image_tag}"
+        """``<registry>/homecare/<name>:<imageTag>``, plus ``@sha256:...`` once pushed."""
+        digest = self.image_digests.get(name)
+        return self.image_ref(name) + (f"@{digest}" if digest else "")
 
     @property
     def backups_image(self) -> str:
-        return f"{self.image_prefix}/backups:{self.backups.image_tag or self.image_tag}"
+        if self.backups.image_tag:
+            return self.image_ref("backups", self.backups.image_tag)
+        return self.image("backups")
 
 
 def _key(loc: tuple[int | str, ...], namespace: str = CONFIG_NAMESPACE) -> str:

@@ -9,15 +9,15 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # the k8s_checks helper module
 
-from homecare_infra.mocks import MockedRun, run_mocked
-from homecare_infra.render import STACKS
+from homecare_infra.mocks import MockedRun
+from homecare_infra.render import STACKS, rendered_run
 
 _RUNS: dict[str, MockedRun] = {}
 
 
 def mocked(stack: str) -> MockedRun:
     if stack not in _RUNS:
-        _RUNS[stack] = run_mocked(stack)
+        _RUNS[stack] = rendered_run(stack)
     return _RUNS[stack]
 
 

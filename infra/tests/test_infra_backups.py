@@ -8,7 +8,8 @@ import pytest
 from conftest import mocked
 from k8s_checks import containers, namespace_labels, pod_spec, restricted_violations
 
-from homecare_infra.mocks import MockedRun, run_mocked, stack_config
+from homecare_infra.mocks import MockedRun, run_mocked
+from homecare_infra.render import render_config
 
 ETCDCTL = [
     "etcdctl",
@@ -31,7 +32,7 @@ def _cron(run: MockedRun, name: str) -> dict[str, Any]:
 
 
 def test_etcd_backup_only_where_enabled(run: MockedRun) -> None:
-    enabled = stack_config(run.stack)["backups"]["etcd"]["enabled"]
+    enabled = render_config(run.stack)["backups"]["etcd"]["enabled"]
     assert bool([c for c in run.of_kind("CronJob") if c.metadata["name"] == "etcd-backup"]) == (
         enabled
     )
@@ -40,7 +41,7 @@ def test_etcd_backup_only_where_enabled(run: MockedRun) -> None:
 
 def test_etcd_backup_schedule_and_history(prod: MockedRun) -> None:
     spec = _cron(prod, "etcd-backup")
-    assert spec["schedule"] == stack_config("prod")["backups"]["etcd"]["schedule"]
+    assert spec["schedule"] == render_config("prod")["backups"]["etcd"]["schedule"]
     assert spec["concurrencyPolicy"] == "Forbid"
     assert spec["successfulJobsHistoryLimit"] == 3
     assert spec["failedJobsHistoryLimit"] == 3
@@ -76,10 +77,10 @@ def test_etcd_snapshot_then_finalize(prod: MockedRun) -> None:
     (finalize,) = pod["containers"]
     assert snapshot["image"].startswith("registry.k8s.io/etcd:3.6.")
     assert snapshot["command"] == ETCDCTL
-    assert finalize["image"] == "localhost/homecare/backups:0.1.0"
+    assert finalize["image"] == "msi-master:5000/homecare/backups:0.1.0"
     command = finalize["command"]
     assert command[:3] == ["homecare-backups", "etcd", "finalize"]
-    etcd = stack_config("prod")["backups"]["etcd"]
+    etcd = render_config("prod")["backups"]["etcd"]
     assert _flag(command, "--snapshot") == "/scratch/etcd-snapshot.db"
     assert _flag(command, "--pki-dir") == "/etc/kubernetes/pki"
     assert _flag(command, "--keep-count") == str(etcd["keepCount"])
@@ -119,7 +120,7 @@ def test_etcd_backup_is_as_locked_down_as_host_access_allows(prod: MockedRun) ->
         assert ctx["readOnlyRootFilesystem"] is True
         assert ctx["capabilities"] == {"drop": ["ALL"]}
         assert ctx["seccompProfile"] == {"type": "RuntimeDefault"}
-        assert set(c["resources"]["limits"]) == {"cpu", "memory"}
+        assert set(c["resources"]["limits"]) == {"cpu", "memory", "ephemeral-storage"}
     assert pod_spec(cron)["automountServiceAccountToken"] is False
 
 
@@ -137,12 +138,12 @@ def test_etcd_backup_exceptions_are_waived_inline_with_reasons(prod: MockedRun) 
 def test_postgres_backup_is_restricted(run: MockedRun) -> None:
     cron = run.named("CronJob", "pg-backup")
     assert restricted_violations(cron) == []
-    assert cron.metadata["namespace"] == stack_config(run.stack)["namespace"]
+    assert cron.metadata["namespace"] == render_config(run.stack)["namespace"]
 
 
 def test_postgres_backup_command_and_storage(run: MockedRun) -> None:
     spec = _cron(run, "pg-backup")
-    cfg = stack_config(run.stack)["backups"]["postgres"]
+    cfg = render_config(run.stack)["backups"]["postgres"]
     assert spec["schedule"] == cfg["schedule"]
     assert spec["concurrencyPolicy"] == "Forbid"
     pod = spec["jobTemplate"]["spec"]["template"]["spec"]
@@ -162,7 +163,7 @@ def test_postgres_backup_command_and_storage(run: MockedRun) -> None:
 
 
 def test_pushgateway_and_retention_come_from_config() -> None:
-    config = stack_config("dev")
+    config = render_config("dev")
     config["backups"]["postgres"] |= {
         "pushgatewayUrl": "http://pushgateway.monitoring.svc:9091",
         "keepCount": 9,
@@ -188,7 +189,7 @@ def test_wal_archiving_toggle(stack: str, archiving: bool) -> None:
 
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_etcd_backup_can_be_enabled_in_every_stack(stack: str) -> None:
-    config = stack_config(stack)
+    config = render_config(stack)
     config["backups"]["etcd"] = {
         **config["backups"].get("etcd", {}),
         "enabled": True,

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from conftest import mocked
 
-from homecare_infra.mocks import MockedRun, stack_config
+from homecare_infra.mocks import MockedRun
+from homecare_infra.render import render_config
 
 Peer = tuple[str, str | None]
 """(namespace, app.kubernetes.io/name or None for 'any pod / outside address')."""
@@ -73,7 +74,7 @@ def _direction_allows(
 def allowed(run: MockedRun, source: Peer, target: Peer, port: int) -> bool:
     src_ns, src_app = source
     dst_ns, dst_app = target
-    app_ns = stack_config(run.stack)["namespace"]
+    app_ns = render_config(run.stack)["namespace"]
     egress_ok = (
         src_ns != app_ns
         or src_app is None
@@ -89,8 +90,8 @@ def allowed(run: MockedRun, source: Peer, target: Peer, port: int) -> bool:
 
 def _flows(ns: str) -> dict[str, tuple[Peer, Peer, int]]:
     return {
-        "ingress controller -> frontend": (("ingress-nginx", "controller"), (ns, "frontend"), 8080),
-        "ingress controller -> backend": (("ingress-nginx", "controller"), (ns, "backend"), 8000),
+        "gateway -> frontend": (("homecare-gateway", "traefik"), (ns, "frontend"), 8080),
+        "gateway -> backend": (("homecare-gateway", "traefik"), (ns, "backend"), 8000),
         "backend -> postgres": ((ns, "backend"), (ns, "postgres"), 5432),
         "backend -> matching": ((ns, "backend"), (ns, "matching"), 8001),
         "matching -> backend": ((ns, "matching"), (ns, "backend"), 8000),
@@ -105,7 +106,7 @@ def _flows(ns: str) -> dict[str, tuple[Peer, Peer, int]]:
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_needed_flows_are_allowed(stack: str) -> None:
     run = mocked(stack)
-    ns = stack_config(stack)["namespace"]
+    ns = render_config(stack)["namespace"]
     blocked = [name for name, flow in _flows(ns).items() if not allowed(run, *flow)]
     assert blocked == []
 
@@ -113,7 +114,7 @@ def test_needed_flows_are_allowed(stack: str) -> None:
 @pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
 def test_everything_else_is_denied(stack: str) -> None:
     run = mocked(stack)
-    ns = stack_config(stack)["namespace"]
+    ns = render_config(stack)["namespace"]
     denied = {
         "frontend -> postgres": ((ns, "frontend"), (ns, "postgres"), 5432),
         "frontend -> backend (pod to pod)": ((ns, "frontend"), (ns, "backend"), 8000),

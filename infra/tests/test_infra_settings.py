@@ -7,18 +7,19 @@ from typing import Any
 import pytest
 
 from homecare_infra.mocks import generated_secrets, run_mocked, stack_config
-from homecare_infra.render import STACKS
+from homecare_infra.render import STACKS, render_config
 from homecare_infra.settings import SettingsError, parse_settings
 
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_stack_file_is_valid(stack: str) -> None:
-    settings = parse_settings(stack_config(stack))
+    """As committed, plus the operator's domain for prod (see RENDER_OVERRIDES)."""
+    settings = parse_settings(render_config(stack))
     assert settings.env == stack
 
 
 def _with(stack: str, path: str, value: Any) -> dict[str, Any]:
-    config = stack_config(stack)
+    config = render_config(stack)
     node = config
     *parents, leaf = path.split(".")
     for part in parents:
@@ -34,7 +35,11 @@ def _with(stack: str, path: str, value: Any) -> dict[str, Any]:
         ("dev", "services.matching.cpuLimit", "lots", "homecare:services.matching.cpuLimit"),
         ("dev", "database.mode", "sqlite", "homecare:database.mode"),
         ("dev", "backups.etcd.schedule", "hourly", "homecare:backups.etcd.schedule"),
-        ("dev", "ingress.appHost", "Not A Host", "homecare:ingress.appHost"),
+        ("dev", "gateway.host", "Not A Host", "homecare:gateway.host"),
+        ("prod", "gateway.host", "app.homecare.local", "gateway.host"),
+        ("prod", "tls.mode", "none", "tls.mode"),
+        ("dev", "registry.host", "https://x", "homecare:registry.host"),
+        ("dev", "imageDigests.backend", "sha256:nope", "homecare:imageDigests.backend"),
         ("dev", "services.backend.replica", 2, "homecare:services.backend.replica"),
         ("prod", "services.frontend.replicas", 1, "services.frontend.replicas"),
         ("dev", "services.worker.maxReplicas", 0, "homecare:services.worker.maxReplicas"),
@@ -48,10 +53,24 @@ def test_bad_values_name_their_key(stack: str, path: str, value: Any, key: str) 
 
 
 def test_missing_required_key_says_how_to_set_it() -> None:
-    config = stack_config("dev")
-    del config["ingress"]
-    with pytest.raises(SettingsError, match=r"homecare:ingress: required; set it with"):
+    config = render_config("dev")
+    del config["gateway"]
+    with pytest.raises(SettingsError, match=r"homecare:gateway: required; set it with"):
         parse_settings(config)
+
+
+def test_prod_without_a_domain_names_the_key() -> None:
+    """The committed Pulumi.prod.yaml has no domain: preview stops before touching anything."""
+    config = {**render_config("prod")}
+    del config["gateway"]
+    with pytest.raises(SettingsError, match=r"homecare:gateway: required"):
+        run_mocked("prod", config=config)
+    assert "gateway" not in stack_config("prod")
+
+
+def test_missing_kubernetes_context_names_the_key() -> None:
+    with pytest.raises(SettingsError, match=r"kubernetes:context: required.*config set"):
+        run_mocked("staging", config=render_config("staging"), context=None)
 
 
 def test_latest_tag_is_refused() -> None:
@@ -63,20 +82,20 @@ def test_missing_feature_secret_names_the_secret_key() -> None:
     secrets = generated_secrets()
     del secrets["tossSecretKey"]
     with pytest.raises(SettingsError, match=r"homecare:tossSecretKey: required.*--secret"):
-        run_mocked("prod", secret_values=secrets)
+        run_mocked("prod", config=render_config("prod"), secret_values=secrets)
 
 
 def test_backups_need_age_recipients() -> None:
     secrets = generated_secrets()
     del secrets["backupAgeRecipients"]
     with pytest.raises(SettingsError, match=r"homecare:backupAgeRecipients"):
-        run_mocked("dev", secret_values=secrets)
+        run_mocked("dev", config=render_config("dev"), secret_values=secrets)
 
 
 def test_jwt_secret_is_generated_when_unset() -> None:
     secrets = generated_secrets()
     del secrets["jwtSecret"]
-    run = run_mocked("dev", secret_values=secrets)
+    run = run_mocked("dev", config=render_config("dev"), secret_values=secrets)
     generated = [r for r in run.resources if r.name == "jwt-secret"]
     assert len(generated) == 1
     assert generated[0].type == "random:index/randomPassword:RandomPassword"

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from k8s_checks import containers, namespace_labels, pod_spec, restricted_violations, workloads
 
-from homecare_infra.mocks import MockedRun, stack_config
+from homecare_infra.cluster.crd_validate import errors as crd_errors
+from homecare_infra.cluster.crd_validate import is_builtin
+from homecare_infra.mocks import MockedRun
+from homecare_infra.render import render_config
 
 STATELESS = ("backend", "matching", "frontend")
 
 
 def _app_namespace(run: MockedRun) -> str:
-    return str(stack_config(run.stack)["namespace"])
+    return str(render_config(run.stack)["namespace"])
 
 
 def test_every_container_has_requests_and_limits(run: MockedRun) -> None:
@@ -96,7 +100,7 @@ def test_every_namespace_has_pss_labels_and_default_deny(run: MockedRun) -> None
 def test_every_app_pod_has_an_allow_policy(run: MockedRun) -> None:
     app_ns = _app_namespace(run)
     selected = {
-        p.inputs["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
+        p.inputs["spec"]["podSelector"]["matchLabels"].get("app.kubernetes.io/name")
         for p in run.of_kind("NetworkPolicy")
         if p.metadata["namespace"] == app_ns and p.inputs["spec"]["podSelector"]
     }
@@ -187,32 +191,119 @@ def test_worker_is_its_own_deployment(run: MockedRun) -> None:
     assert worker["command"] == ["python", "-m", "homecare_backend.worker"]
 
 
-def test_ingress_never_waits_for_a_load_balancer(run: MockedRun) -> None:
-    (ingress,) = run.of_kind("Ingress")
-    assert ingress.metadata["annotations"]["pulumi.com/skipAwait"] == "true"
-    assert ingress.inputs["spec"]["ingressClassName"] == "nginx"
+def _custom(run: MockedRun, kind: str) -> dict[str, dict[str, Any]]:
+    return {r.metadata["name"]: r.inputs["spec"] for r in run.of_kind(kind)}
 
 
-def test_tls_follows_the_stack(run: MockedRun) -> None:
-    (ingress,) = run.of_kind("Ingress")
-    annotations = ingress.metadata["annotations"]
-    tls = ingress.inputs["spec"].get("tls")
+def test_no_ingress_objects_remain(run: MockedRun) -> None:
+    assert run.of_kind("Ingress") == []
+    assert not [s for s in run.of_kind("Service") if s.inputs["spec"].get("type") == "NodePort"]
+
+
+def test_one_origin_spa_at_root_api_under_api(run: MockedRun) -> None:
+    routes = _custom(run, "HTTPRoute")
+    host = render_config(run.stack)["gateway"]["host"]
+    app = routes["homecare"]
+    assert app["hostnames"] == [host]
+    rules = {r["name"]: r for r in app["rules"]}
+    assert rules["spa"]["backendRefs"] == [{"name": "frontend", "port": 8080}]
+    api = rules["api"]
+    assert api["matches"] == [{"path": {"type": "PathPrefix", "value": "/api"}}]
+    assert api["backendRefs"] == [{"name": "backend", "port": 8000}]
+    rewrite = next(f for f in api["filters"] if f["type"] == "URLRewrite")
+    assert rewrite["urlRewrite"]["path"] == {
+        "type": "ReplacePrefixMatch",
+        "replacePrefixMatch": "/",
+    }
+    assert not [r for r in app["rules"] for b in r["backendRefs"] if b["name"] == "matching"]
+    frontend = run.named("ConfigMap", "frontend-config").inputs["data"]
+    assert frontend["HOMECARE_API_URL"] == "/api"
+
+
+def test_sse_skips_the_buffering_body_limit(run: MockedRun) -> None:
+    rules = {r["name"]: r for r in _custom(run, "HTTPRoute")["homecare"]["rules"]}
+    events = rules["events"]
+    assert events["matches"] == [
+        {"path": {"type": "Exact", "value": "/api/v1/events"}, "method": "GET"}
+    ]
+    assert not [f for f in events["filters"] if f["type"] == "ExtensionRef"]
+    body_limit = [f for f in rules["api"]["filters"] if f["type"] == "ExtensionRef"]
+    assert body_limit[0]["extensionRef"]["name"] == "body-limit"
+    middleware = _custom(run, "Middleware")["body-limit"]
+    assert middleware == {"buffering": {"maxRequestBodyBytes": 10 * 1024 * 1024}}
+
+
+def test_tls_redirect_and_hsts_follow_the_stack(run: MockedRun) -> None:
+    gateway = _custom(run, "Gateway")["homecare"]
+    listeners = {item["name"]: item for item in gateway["listeners"]}
+    assert gateway["gatewayClassName"] == "traefik"
+    assert listeners["http"]["port"] == 8000
+    routes = _custom(run, "HTTPRoute")
+    certificates = _custom(run, "Certificate")
     if run.stack == "dev":
-        assert tls is None
-        assert run.outputs["urls"]["frontend"].startswith("http://")
-    elif run.stack == "staging":
-        assert annotations["cert-manager.io/cluster-issuer"] == "homecare-ca"
-        assert tls[0]["secretName"] == "homecare-staging-tls"
-    else:
-        assert "cert-manager.io/cluster-issuer" not in annotations
-        assert tls[0]["secretName"] == "homecare-tls"
-        assert run.outputs["urls"]["backend"] == "https://api.homecare.example"
+        assert set(listeners) == {"http"}
+        assert set(routes) == {"homecare"}
+        assert run.outputs["url"].startswith("http://")
+        return
+    assert listeners["https"]["port"] == 8443
+    secret = listeners["https"]["tls"]["certificateRefs"][0]["name"]
+    issuer = {"staging": "homecare-ca", "prod": "homecare-acme"}[run.stack]
+    assert certificates[secret]["issuerRef"]["name"] == issuer
+    assert certificates[secret]["dnsNames"] == [render_config(run.stack)["gateway"]["host"]]
+    redirect = routes["https-redirect"]
+    assert redirect["parentRefs"] == [{"name": "homecare", "sectionName": "http"}]
+    assert redirect["rules"][0]["filters"][0]["requestRedirect"]["scheme"] == "https"
+    for rule in routes["homecare"]["rules"]:
+        headers = [f for f in rule["filters"] if f["type"] == "ResponseHeaderModifier"]
+        (hsts,) = headers[0]["responseHeaderModifier"]["set"]
+        assert hsts["name"] == "Strict-Transport-Security"
+        assert hsts["value"].startswith("max-age=31536000")
+    assert run.outputs["url"].startswith("https://")
+
+
+def test_custom_resources_validate_against_vendored_crds(run: MockedRun) -> None:
+    custom = [r.inputs for r in run.kubernetes if not is_builtin(r.inputs["apiVersion"])]
+    assert {c["kind"] for c in custom} >= {"Gateway", "HTTPRoute", "Middleware"}
+    assert [e for obj in custom for e in crd_errors(obj)] == []
+
+
+def test_hpa_owned_deployments_leave_replicas_to_the_hpa(run: MockedRun) -> None:
+    targets = {
+        h.inputs["spec"]["scaleTargetRef"]["name"] for h in run.of_kind("HorizontalPodAutoscaler")
+    }
+    assert targets >= {"backend", "matching", "frontend"}
+    for deployment in run.of_kind("Deployment"):
+        spec = deployment.inputs["spec"]
+        if deployment.metadata["name"] in targets:
+            assert "replicas" not in spec, deployment.metadata["name"]
+        else:
+            assert spec["replicas"] >= 1
+
+
+def test_every_container_bounds_its_ephemeral_storage(run: MockedRun) -> None:
+    for workload in workloads(run):
+        spec = pod_spec(workload)
+        for c in spec.get("initContainers", []) + spec["containers"]:
+            res = c["resources"]
+            assert "ephemeral-storage" in res["requests"], (workload.name, c["name"])
+            assert "ephemeral-storage" in res["limits"], (workload.name, c["name"])
+            request = _quantity(res["requests"]["ephemeral-storage"])
+            assert request <= _quantity(res["limits"]["ephemeral-storage"])
+            for volume in spec.get("volumes", []):
+                size = volume.get("emptyDir", {}).get("sizeLimit")
+                mounted = {m["name"] for m in c.get("volumeMounts", [])}
+                if size and volume["name"] in mounted:
+                    assert _quantity(size) <= _quantity(res["limits"]["ephemeral-storage"])
+
+
+def test_disruption_budgets_never_deadlock_a_drain(run: MockedRun) -> None:
+    for pdb in run.of_kind("PodDisruptionBudget"):
+        assert pdb.inputs["spec"]["unhealthyPodEvictionPolicy"] == "AlwaysAllow"
 
 
 def test_prod_is_highly_available(prod: MockedRun) -> None:
     for name in STATELESS:
         deployment = prod.named("Deployment", name)
-        assert deployment.inputs["spec"]["replicas"] >= 2
         assert pod_spec(deployment)["topologySpreadConstraints"][0]["maxSkew"] == 1
         assert prod.named("PodDisruptionBudget", name).inputs["spec"]["minAvailable"] == 1
         assert prod.named("HorizontalPodAutoscaler", name).inputs["spec"]["minReplicas"] >= 2
@@ -220,17 +311,19 @@ def test_prod_is_highly_available(prod: MockedRun) -> None:
 
 def test_dev_is_small(dev: MockedRun) -> None:
     for name in STATELESS:
-        deployment = dev.named("Deployment", name)
-        assert deployment.inputs["spec"]["replicas"] == 1
+        assert dev.named("HorizontalPodAutoscaler", name).inputs["spec"]["minReplicas"] == 1
         pdb = dev.named("PodDisruptionBudget", name).inputs["spec"]
         assert pdb == {**pdb, "maxUnavailable": 1}, "a 1-replica PDB must not block drains"
 
 
 def test_outputs(run: MockedRun) -> None:
-    tags = run.outputs["imageTags"]
-    assert set(tags) == {"backend", "matching", "frontend", "backups"}
-    assert all(t.startswith("localhost/homecare/") for t in tags.values())
-    assert set(run.outputs["urls"]) >= {"frontend", "backend"}
+    images = run.outputs["images"]
+    assert set(images) == {"backend", "matching", "frontend", "backups"}
+    tag = render_config(run.stack)["imageTag"]
+    assert all(i == f"msi-master:5000/homecare/{n}:{tag}" for n, i in images.items())
+    assert run.outputs["url"] == f"{'http' if run.stack == 'dev' else 'https'}://" + (
+        render_config(run.stack)["gateway"]["host"] + "/"
+    )
 
 
 def _quantity(value: str) -> float:
@@ -256,7 +349,8 @@ def test_quota_fits_full_autoscale_plus_rollout_surge(run: MockedRun) -> None:
         name = workload.metadata["name"]
         pods = 1
         if workload.kind == "Deployment":
-            pods = hpa_max.get(name, workload.inputs["spec"]["replicas"]) + 1
+            pods = hpa_max.get(name) or workload.inputs["spec"]["replicas"]
+            pods += 1
         for c in pod_spec(workload)["containers"]:
             for bound in ("requests", "limits"):
                 for resource in ("cpu", "memory"):

@@ -115,6 +115,9 @@ class AppService(pulumi.ComponentResource):
                 "selector": {"matchLabels": podspec.selector(spec.name)},
                 # One replica: never block a node drain; two or more: always keep one serving.
                 **({"minAvailable": 1} if spec.scale.replicas >= 2 else {"maxUnavailable": 1}),
+                # Pods that are not Ready (e.g. the backend while the database is drained away)
+                # may always be evicted, so a drain never deadlocks on them.
+                "unhealthyPodEvictionPolicy": "AlwaysAllow",
             },
             opts=child,
         )
@@ -190,7 +193,6 @@ class AppService(pulumi.ComponentResource):
         }
         template_labels = podspec.labels(settings, spec.name, spec.component)
         deployment: dict[str, Any] = {
-            "replicas": spec.scale.replicas,
             "revisionHistoryLimit": 5,
             "selector": {"matchLabels": podspec.selector(spec.name)},
             "strategy": {
@@ -205,4 +207,8 @@ class AppService(pulumi.ComponentResource):
                 "spec": pod_spec,
             },
         }
+        if not spec.autoscale:
+            # With an HPA the field stays unset: the HPA owns the count, and a `pulumi up`
+            # (server-side apply) then never resets what the autoscaler chose.
+            deployment["replicas"] = spec.scale.replicas
         return deployment

@@ -149,10 +149,10 @@ class Database(pulumi.ComponentResource):
                 secret("POSTGRES_PASSWORD", "password"),
                 {"name": "PGDATA", "value": f"{DATA_DIR}/pgdata"},
             ],
-            "resources": {
-                "requests": {"cpu": db.cpu_request, "memory": db.memory_request},
-                "limits": {"cpu": db.cpu_limit, "memory": db.memory_limit},
-            },
+            # Disk: data and WAL archive live on PVCs; ephemeral is the socket dir, /tmp, logs.
+            "resources": podspec.bounded(
+                db.cpu_request, db.memory_request, db.cpu_limit, db.memory_limit, "128Mi", "512Mi"
+            ),
             "securityContext": podspec.container_security_context(),
             "volumeMounts": mounts,
             "startupProbe": {

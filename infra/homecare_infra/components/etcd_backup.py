@@ -15,9 +15,9 @@ Privilege escalation stays off, every capability is dropped, the root filesystem
 from __future__ import annotations
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from homecare_infra import podspec
+from homecare_infra.components.backup_cronjob import Schedule, backup_cron_job
 from homecare_infra.podspec import Obj
 from homecare_infra.settings import Settings
 
@@ -125,10 +125,8 @@ def _job_pod(settings: Settings, age_secret: str) -> Obj:
         "image": etcd.etcd_image,
         "command": _etcdctl_command(),
         "securityContext": root_security_context(),
-        "resources": {
-            "requests": {"cpu": "50m", "memory": "64Mi"},
-            "limits": {"cpu": "500m", "memory": "256Mi"},
-        },
+        # Disk: the snapshot lands in the 4Gi "work" emptyDir.
+        "resources": podspec.bounded("50m", "64Mi", "500m", "256Mi", "256Mi", "4Gi"),
         "volumeMounts": [read_only_pki, work],
     }
     finalize = {
@@ -136,10 +134,8 @@ def _job_pod(settings: Settings, age_secret: str) -> Obj:
         "image": settings.backups_image,
         "command": finalize_command(settings),
         "securityContext": root_security_context(),
-        "resources": {
-            "requests": {"cpu": "100m", "memory": "128Mi"},
-            "limits": {"cpu": "1", "memory": "512Mi"},
-        },
+        # Disk: the encrypted archive is staged in the 4Gi /tmp emptyDir before it is copied.
+        "resources": podspec.bounded("100m", "128Mi", "1", "512Mi", "256Mi", "4Gi"),
         "volumeMounts": [
             read_only_pki,
             {"name": "encryption", "mountPath": ENCRYPTION_DIR, "readOnly": True},
@@ -179,43 +175,14 @@ class EtcdBackup(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("homecare:backup:EtcdBackup", NAME, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        meta = {"namespace": namespace, "labels": podspec.labels(settings, NAME, "backup")}
-        k8s.core.v1.ServiceAccount(
-            f"{NAME}-sa",
-            metadata={**meta, "name": NAME},
-            automount_service_account_token=False,
-            opts=child,
-        )
         etcd = settings.backups.etcd
-        self.cron_job = k8s.batch.v1.CronJob(
+        self.cron_job = backup_cron_job(
+            self,
+            settings,
+            namespace,
             NAME,
-            metadata={
-                **meta,
-                "name": NAME,
-                "annotations": podspec.checkov_skips(
-                    {**podspec.IMAGE_WAIVERS, **HOST_ACCESS_WAIVERS, **ETCDCTL_WAIVERS}
-                ),
-            },
-            spec={
-                "schedule": etcd.schedule,
-                "timeZone": settings.backups.time_zone,
-                "concurrencyPolicy": "Forbid",
-                "startingDeadlineSeconds": 600,
-                "successfulJobsHistoryLimit": 3,
-                "failedJobsHistoryLimit": 3,
-                "jobTemplate": {
-                    "metadata": {"labels": podspec.labels(settings, NAME, "backup")},
-                    "spec": {
-                        "backoffLimit": 1,
-                        "activeDeadlineSeconds": 1800,
-                        "template": {
-                            "metadata": {"labels": podspec.labels(settings, NAME, "backup")},
-                            "spec": _job_pod(settings, age_secret),
-                        },
-                    },
-                },
-            },
-            opts=child,
+            Schedule(etcd.schedule, 600, 1, 1800),
+            _job_pod(settings, age_secret),
+            {**HOST_ACCESS_WAIVERS, **ETCDCTL_WAIVERS},
         )
         self.register_outputs({"name": NAME})

@@ -10,7 +10,7 @@ import pulumi_kubernetes as k8s
 from homecare_infra.podspec import Obj, meta
 from homecare_infra.settings import Quota
 
-PSS_VERSION = "v1.34"
+PSS_VERSION = "v1.37"
 PodSecurityLevel = Literal["restricted", "baseline", "privileged"]
 
 
@@ -98,8 +98,18 @@ class AppNamespace(pulumi.ComponentResource):
                     "limits": [
                         {
                             "type": "Container",
-                            "default": {"cpu": "250m", "memory": "256Mi"},
-                            "defaultRequest": {"cpu": "50m", "memory": "64Mi"},
+                            # Defaults for pods the platform does not write itself (e.g.
+                            # cert-manager's ACME solver), ephemeral storage included.
+                            "default": {
+                                "cpu": "250m",
+                                "memory": "256Mi",
+                                "ephemeral-storage": "256Mi",
+                            },
+                            "defaultRequest": {
+                                "cpu": "50m",
+                                "memory": "64Mi",
+                                "ephemeral-storage": "32Mi",
+                            },
                             "max": {"cpu": "4", "memory": "8Gi"},
                         }
                     ]

@@ -31,6 +31,14 @@ def tcp(*ports: int) -> list[Obj]:
     return [{"protocol": "TCP", "port": port} for port in ports]
 
 
+def gateway_pods(settings: Settings) -> Obj:
+    """Traefik's pods in the cluster stack's gateway namespace: the only way in from outside."""
+    return {
+        **from_namespace(settings.gateway.namespace),
+        "podSelector": {"matchLabels": {"app.kubernetes.io/name": "traefik"}},
+    }
+
+
 def internet_https() -> Obj:
     """Public HTTPS (Toss Payments, FCM, Web Push services), never the private networks."""
     return {
@@ -56,9 +64,7 @@ class Ports:
 
 def app_rules(settings: Settings, ports: Ports) -> dict[str, PodRules]:
     """Who may talk to whom in the app namespace, by ``app.kubernetes.io/name``."""
-    controller = from_namespace(settings.ingress.controller_namespace)
     monitoring = from_namespace(settings.monitoring_namespace)
-    anywhere = {"ipBlock": {"cidr": "0.0.0.0/0"}}
     external_db = settings.database.mode == "external"
     db_target = (
         {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": tcp(ports.postgres)}
@@ -67,7 +73,7 @@ def app_rules(settings: Settings, ports: Ports) -> dict[str, PodRules]:
     )
     outside_https = settings.features.payments or settings.features.web_push
     outside_https = outside_https or settings.features.fcm_push
-    edge_sources = [controller, anywhere] if settings.ingress.node_ports.enabled else [controller]
+    edge_sources = [gateway_pods(settings)]
     rules = {
         "frontend": PodRules(ingress=[{"from": edge_sources, "ports": tcp(ports.frontend)}]),
         "backend": PodRules(

@@ -14,6 +14,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from homecare_infra import podspec
+from homecare_infra.components.backup_cronjob import Schedule, backup_cron_job
 from homecare_infra.components.database import CREDENTIALS_SECRET
 from homecare_infra.podspec import Obj
 from homecare_infra.settings import Settings
@@ -58,10 +59,8 @@ def _pod(settings: Settings, age_secret: str) -> Obj:
             }
         ],
         "securityContext": podspec.container_security_context(),
-        "resources": {
-            "requests": {"cpu": "100m", "memory": "128Mi"},
-            "limits": {"cpu": "1", "memory": "512Mi"},
-        },
+        # Disk: dumps go to the PVC; only /tmp (64Mi) and logs are ephemeral.
+        "resources": podspec.bounded("100m", "128Mi", "1", "512Mi", "64Mi", "256Mi"),
         "volumeMounts": [
             {"name": "backups", "mountPath": BACKUP_DIR},
             {"name": "age", "mountPath": AGE_DIR, "readOnly": True},
@@ -98,12 +97,6 @@ class PostgresBackup(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         pg = settings.backups.postgres
         meta = {"namespace": namespace, "labels": podspec.labels(settings, NAME, "backup")}
-        k8s.core.v1.ServiceAccount(
-            f"{NAME}-sa",
-            metadata={**meta, "name": NAME},
-            automount_service_account_token=False,
-            opts=child,
-        )
         claim: Obj = {
             "accessModes": ["ReadWriteOnce"],
             "resources": {"requests": {"storage": pg.storage_size}},
@@ -113,38 +106,16 @@ class PostgresBackup(pulumi.ComponentResource):
         k8s.core.v1.PersistentVolumeClaim(
             f"{NAME}-pvc", metadata={**meta, "name": NAME}, spec=claim, opts=child
         )
-        self.cron_job = k8s.batch.v1.CronJob(
+        self.cron_job = backup_cron_job(
+            self,
+            settings,
+            namespace,
             NAME,
-            metadata={
-                **meta,
-                "name": NAME,
-                "annotations": podspec.checkov_skips(
-                    {
-                        **podspec.IMAGE_WAIVERS,
-                        "CKV_K8S_35": "homecare-backups reads the database URL from the env var "
-                        "named by --database-url-env; the value is a secretKeyRef",
-                    }
-                ),
+            Schedule(pg.schedule, 900, 2, 3600),
+            _pod(settings, age_secret),
+            {
+                "CKV_K8S_35": "homecare-backups reads the database URL from the env var "
+                "named by --database-url-env; the value is a secretKeyRef",
             },
-            spec={
-                "schedule": pg.schedule,
-                "timeZone": settings.backups.time_zone,
-                "concurrencyPolicy": "Forbid",
-                "startingDeadlineSeconds": 900,
-                "successfulJobsHistoryLimit": 3,
-                "failedJobsHistoryLimit": 3,
-                "jobTemplate": {
-                    "metadata": {"labels": podspec.labels(settings, NAME, "backup")},
-                    "spec": {
-                        "backoffLimit": 2,
-                        "activeDeadlineSeconds": 3600,
-                        "template": {
-                            "metadata": {"labels": podspec.labels(settings, NAME, "backup")},
-                            "spec": _pod(settings, age_secret),
-                        },
-                    },
-                },
-            },
-            opts=child,
         )
         self.register_outputs({"name": NAME})
