@@ -24,7 +24,8 @@ VENV_STAMP := $(VENV)/.installed
 # build/test-logs/. A suite that cannot run here prints a line starting with `NOT RUN:` and
 # exits 0: the table shows it as NOT RUN with that reason. If the lint gate fails the suites are
 # not started (TEST_AFTER_LINT_FAILURE=1 starts them anyway); after it, a failing suite does not
-# stop the others.
+# stop the others. TEST_TIME_BUDGET=SECONDS stops the run when the time is up (the running suite
+# fails, the rest are NOT RUN) and still prints the table.
 TEST_TARGETS := test-python test-scripts
 LINT_TARGETS := lint-ruff lint-format lint-mypy lint-yamllint lint-shell
 BENCH_TARGETS :=
@@ -61,7 +62,8 @@ up: $(VENV_STAMP) ## run the platform locally on an embedded PostgreSQL (Ctrl-C 
 
 test: $(VENV_STAMP) ## lint gate, then set up everything and run every suite; ends with a summary table
 	@$(RUN_SUITES) --log-dir build/test-logs --lint $(LINT_TARGETS) --suites $(TEST_TARGETS) \
-	  $(if $(TEST_AFTER_LINT_FAILURE),--suites-after-lint-failure)
+	  $(if $(TEST_AFTER_LINT_FAILURE),--suites-after-lint-failure) \
+	  $(if $(TEST_TIME_BUDGET),--time-budget $(TEST_TIME_BUDGET))
 
 test-python: $(VENV_STAMP)
 	$(PY) -m pytest apps/shared/tests apps/devtools/tests apps/backend/tests apps/matching/tests

@@ -10,16 +10,23 @@ failed the suites are not started: they show as NOT RUN "lint gate failed", the 
 broken tree does not occupy CI for an hour. `--suites-after-lint-failure` runs them anyway.
 After the lint gate every suite runs even when an earlier one failed, so the table is complete.
 The exit status is 0 only when nothing failed.
+
+`--time-budget SECONDS` (make: TEST_TIME_BUDGET) bounds the whole run: when it runs out, the
+running target is stopped (its process group gets SIGTERM, then SIGKILL) and counts as failed,
+the rest show as NOT RUN, and the table is still printed, so a CI job with a hard time limit
+ends with the summary instead of being cut off.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -49,23 +56,60 @@ def not_run_reasons(lines: Iterable[str]) -> list[str]:
     return reasons
 
 
-def run_target(make: str, target: str, kind: str, log_dir: Path, out: TextIO) -> Result:
-    """Run `make TARGET`, tee its output to the console and to LOG_DIR/TARGET.log."""
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, sig)
+
+
+def _stop(proc: subprocess.Popen[bytes], first: signal.Signals) -> None:
+    """Stop the target's whole process group, including what its recipes left in the background.
+
+    FIRST goes to the group, make gets 10 s to finish; then whatever is left of the group gets
+    SIGTERM (background jobs of a shell ignore SIGINT) and, a second later, SIGKILL.
+    """
+    _signal_group(proc.pid, first)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=10)
+    _signal_group(proc.pid, signal.SIGTERM)
+    time.sleep(1)
+    _signal_group(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def run_target(
+    make: str, target: str, kind: str, log_dir: Path, out: TextIO, deadline: float | None = None
+) -> Result:
+    """Run `make TARGET`, tee its output to the console and to LOG_DIR/TARGET.log.
+
+    DEADLINE (a time.monotonic() value): stop the target when it is reached.
+    """
     log_path = log_dir / f"{target}.log"
     out.write(f"\n==> {kind} {target} (log: {log_path})\n")
     out.flush()
     started = time.monotonic()
     reasons: list[str] = []
+    timed_out = threading.Event()
     with log_path.open("w", encoding="utf-8") as log:
         proc = subprocess.Popen(  # noqa: S603 - make and a target name from the Makefile
             [make, "--no-print-directory", target],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            start_new_session=True,  # one process group to stop, whatever the target started
         )
         stdout = proc.stdout
         if stdout is None:  # pragma: no cover - Popen always sets it with stdout=PIPE
             raise RuntimeError("no output pipe")
+
+        def out_of_time() -> None:
+            timed_out.set()
+            _stop(proc, signal.SIGTERM)
+
+        timer = None
+        if deadline is not None:
+            timer = threading.Timer(max(0.0, deadline - started), out_of_time)
+            timer.daemon = True
+            timer.start()
         try:
             for raw in stdout:
                 line = raw.decode("utf-8", errors="replace")
@@ -75,10 +119,16 @@ def run_target(make: str, target: str, kind: str, log_dir: Path, out: TextIO) ->
                 reasons += not_run_reasons([line])
             returncode = proc.wait()
         except KeyboardInterrupt:
-            proc.send_signal(signal.SIGINT)
-            proc.wait()
+            _stop(proc, signal.SIGINT)
             raise
+        finally:
+            if timer is not None:
+                timer.cancel()
     seconds = time.monotonic() - started
+    if timed_out.is_set():
+        return Result(
+            target, kind, FAILED, seconds, f"stopped: the time budget ran out; see {log_path}"
+        )
     if returncode != 0:
         note = f"exit {returncode}; see {log_path}"
         if reasons:
@@ -127,12 +177,14 @@ def run(
     log_dir: Path,
     *,
     suites_after_lint_failure: bool = False,
+    time_budget: float | None = None,
     out: TextIO = sys.stdout,
 ) -> int:
     log_dir.mkdir(parents=True, exist_ok=True)
     for old in log_dir.glob("*.log"):
         old.unlink()
     started = time.monotonic()
+    deadline = None if time_budget is None else started + time_budget
     results: list[Result] = []
     pending = [(t, "lint") for t in lint] + [(t, "suite") for t in suites]
     interrupted = False
@@ -142,7 +194,11 @@ def run(
             if kind == "suite" and lint_failed and not suites_after_lint_failure:
                 results.append(Result(target, kind, NOT_RUN, None, "lint gate failed"))
                 continue
-            results.append(run_target(make, target, kind, log_dir, out))
+            if deadline is not None and time.monotonic() >= deadline:
+                note = f"the time budget ({format_seconds(time_budget)}) ran out"
+                results.append(Result(target, kind, NOT_RUN, None, note))
+                continue
+            results.append(run_target(make, target, kind, log_dir, out, deadline))
     except KeyboardInterrupt:
         interrupted = True
         done = {r.target for r in results}
@@ -156,6 +212,11 @@ def run(
     return 1 if any(r.status == FAILED for r in results) else 0
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM ends the run like Ctrl-C: the running target is stopped and the table printed."""
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--make", default=os.environ.get("MAKE", "make"))
@@ -163,16 +224,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--lint", nargs="*", default=[], metavar="TARGET")
     parser.add_argument("--suites", nargs="*", default=[], metavar="TARGET")
     parser.add_argument("--suites-after-lint-failure", action="store_true")
+    parser.add_argument("--time-budget", type=float, metavar="SECONDS")
     args = parser.parse_args(argv)
     for name in [*args.lint, *args.suites]:
         if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
             parser.error(f"not a make target name: {name!r}")
+    signal.signal(signal.SIGTERM, _interrupt)
     return run(
         args.make,
         args.lint,
         args.suites,
         args.log_dir,
         suites_after_lint_failure=args.suites_after_lint_failure,
+        time_budget=args.time_budget,
     )
 
 

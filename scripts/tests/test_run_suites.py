@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,8 @@ not-run-but-failed:
 \t@echo "NOT RUN: part skipped"; exit 1
 no-tests:
 \t@{python} -m pytest -q -p no:cacheprovider empty_dir
+hangs:
+\t@sleep 60 & echo $$! > sleeper.pid; echo started; wait
 """
 
 
@@ -55,6 +58,20 @@ def table_row(output: str, target: str) -> list[str]:
         if len(fields) >= 4 and fields[1] == target:
             return fields
     raise AssertionError(f"no summary row for {target}:\n{summary}")
+
+
+def assert_gone(pid: int) -> None:
+    """PID has exited (a zombie waiting for init to reap it counts as exited)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return
+        if state == "Z":
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"process {pid} is still running")
 
 
 def test_all_passing(project: Path) -> None:
@@ -137,3 +154,33 @@ def test_rejects_a_target_name_that_is_not_one(project: Path) -> None:
     result = run(project, "--suites", "pass-a; rm -rf /")
     assert result.returncode == 2
     assert "not a make target name" in result.stderr
+
+
+def test_time_budget_stops_the_running_target_and_still_prints_the_table(project: Path) -> None:
+    started = time.monotonic()
+    result = run(project, "--suites", "hangs", "pass-a", "--time-budget", "3")
+    assert time.monotonic() - started < 30
+    assert result.returncode == 1
+    assert table_row(result.stdout, "hangs")[2] == "FAILED"
+    assert "time budget ran out" in table_row(result.stdout, "hangs")[4]
+    assert table_row(result.stdout, "pass-a")[2:4] == ["NOT", "RUN"]
+    assert result.stdout.rstrip().splitlines()[-1] == "0 passed, 1 failed"
+    # The target's own children were stopped too, not left running.
+    assert_gone(int((project / "sleeper.pid").read_text()))
+
+
+def test_sigterm_stops_the_run_and_prints_the_table(project: Path) -> None:
+    runner = subprocess.Popen(
+        [sys.executable, str(SCRIPT), "--log-dir", "logs", "--suites", "hangs", "pass-a"],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    while not (project / "sleeper.pid").exists():
+        time.sleep(0.1)
+    runner.terminate()
+    output, _ = runner.communicate(timeout=30)
+    assert runner.returncode == 130
+    assert "interrupted" in output
+    assert output.rstrip().splitlines()[-1] == "0 passed, 0 failed"
+    assert_gone(int((project / "sleeper.pid").read_text()))
