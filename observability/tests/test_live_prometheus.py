@@ -419,3 +419,18 @@ def test_app_logs_are_json_with_request_id_and_a_user_hash_never_an_email(stack:
     assert all(len(line["user"]) == 16 for line in signed_in), signed_in
     assert "family1@demo.homecare.kr" not in text
     assert "@demo.homecare.kr" not in text
+
+
+def test_domain_metrics_count_what_the_traffic_did(stack: Stack) -> None:
+    def value(expr: str) -> float:
+        result = stack.query(expr)
+        assert result, expr
+        return float(result[0]["value"][1])
+
+    # Two rounds of traffic: two bookings created, three matches per round.
+    assert value('sum(homecare_booking_transitions_total{to="requested"})') == 2
+    assert value('sum(homecare_booking_transitions_total{to="confirmed"})') == 0
+    assert value("sum(homecare_match_candidates_count)") == 6
+    assert value("sum(homecare_match_duration_seconds_count)") == 6
+    assert value('sum(homecare_sse_subscribers{service="backend"})') == 0
+    assert value('max(homecare_outbox_lag_seconds{service="worker"})') >= 0

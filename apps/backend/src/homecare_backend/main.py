@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from homecare_backend import __version__, background
+from homecare_backend import __version__, background, metrics
 from homecare_backend.agencies.router import router as agencies_router
 from homecare_backend.api import malformed_ids_are_not_found
 from homecare_backend.auth.router import router as auth_router
@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         readiness=readiness,
     )
     app.router.lifespan_context = lifespan
+    metrics.register(app.state.metrics_registry, hub)
     malformed_ids_are_not_found(app)
     app.state.settings = settings
     app.state.engine = engine

@@ -18,7 +18,7 @@ import httpx
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from homecare_backend import __version__, background
+from homecare_backend import __version__, background, metrics
 from homecare_backend.config import get_settings
 from homecare_backend.db import create_engine
 from homecare_backend.migrate import head_revision
@@ -54,6 +54,7 @@ def health_server(
         description="Outbox dispatcher and dispatch ticker (operations endpoints only).",
         readiness=readiness,
     )
+    metrics.register(app.state.metrics_registry)
     config = uvicorn.Config(
         app,
         host="0.0.0.0",  # noqa: S104 - probes and Prometheus reach the pod IP

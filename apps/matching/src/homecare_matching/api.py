@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Request
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
+from homecare_matching import metrics
 from homecare_matching.assign import candidate_graph, solve
 from homecare_matching.index import CandidateIndex
 from homecare_matching.model import CareRequest, Window
@@ -139,7 +140,10 @@ def _index(request: Request) -> CandidateIndex:
 
 @router.post("/match", summary="Top-k hard-feasible caregivers for one care request")
 async def match(body: MatchIn, request: Request) -> MatchResponse:
-    result = _index(request).match(body.to_domain(body.k))
+    index = _index(request)
+    with metrics.MATCH_DURATION.time():
+        result = index.match(body.to_domain(body.k))
+    metrics.MATCH_CANDIDATES.observe(len(result.matches))
     return MatchResponse(
         results=[
             MatchOut(

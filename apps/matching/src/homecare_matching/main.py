@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from homecare_matching import __version__
+from homecare_matching import __version__, metrics
 from homecare_matching.api import router
 from homecare_matching.config import Settings, get_settings
 from homecare_matching.index import CandidateIndex
@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         readiness=readiness,
     )
     app.router.lifespan_context = lifespan
+    metrics.register(app.state.metrics_registry)
     app.include_router(router)
     app.state.settings = settings
     app.state.engine = engine

@@ -14,6 +14,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from homecare_backend import metrics
 from homecare_backend.api import page_by_id
 from homecare_backend.bookings.models import Booking, BookingStatus
 from homecare_backend.bookings.schemas import BookingIn
@@ -137,6 +138,7 @@ async def create(session: AsyncSession, user: User, data: BookingIn) -> Booking:
         raise _double_booked(exc) from exc
     await _announce(session, booking, "created")
     await session.commit()
+    metrics.BOOKING_TRANSITIONS.labels(to=booking.status.value).inc()
     await session.refresh(booking)
     return booking
 
@@ -164,6 +166,7 @@ async def change_status(
     booking.status = target
     await _announce(session, booking, f"status_{target.value}")
     await session.commit()
+    metrics.BOOKING_TRANSITIONS.labels(to=target.value).inc()
     await session.refresh(booking)
     return booking
 

@@ -28,6 +28,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from homecare_backend import metrics
 from homecare_backend.bookings.models import Booking, BookingStatus
 from homecare_backend.caregivers.models import CaregiverProfile
 from homecare_backend.dispatch.models import Dispatch, DispatchOffer, DispatchStatus, OfferStatus
@@ -146,6 +147,8 @@ class DispatchService:
                 ],
             )
             await session.commit()
+            metrics.DISPATCH_OFFERS.labels(outcome="accepted").inc()
+            metrics.BOOKING_TRANSITIONS.labels(to=BookingStatus.CONFIRMED.value).inc()
             return dispatch
         except IntegrityError as exc:
             await session.rollback()
@@ -165,6 +168,7 @@ class DispatchService:
         await session.flush()
         await self._advance(session, dispatch, now)
         await session.commit()
+        metrics.DISPATCH_OFFERS.labels(outcome="declined").inc()
         return dispatch
 
     async def cancel(self, session: AsyncSession, *, booking_id: uuid.UUID) -> None:
@@ -215,6 +219,8 @@ class DispatchService:
                 .returning(DispatchOffer.id)
             )
         ).all()
+        # Counted when the expiry is written (the caller commits it).
+        metrics.DISPATCH_OFFERS.labels(outcome="expired").inc(len(expired))
         pending = await session.scalar(
             select(DispatchOffer.id)
             .where(
@@ -257,6 +263,8 @@ class DispatchService:
         ]
         session.add_all(offers)
         await session.flush()
+        metrics.DISPATCH_WAVES.inc()
+        metrics.DISPATCH_OFFERS.labels(outcome="sent").inc(len(offers))
         users = await _user_ids(session, chosen)
         await outbox.enqueue_many(
             session,

@@ -21,6 +21,7 @@ import asyncpg
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from homecare_backend import metrics
 from homecare_backend.notifications.fcm import FcmClient
 from homecare_backend.notifications.hub import asyncpg_dsn
 from homecare_backend.notifications.models import DeviceToken
@@ -81,6 +82,11 @@ class Pushers:
     webpush: WebPushClient | None = None
 
 
+OUTBOX_LAG = text(
+    "SELECT EXTRACT(EPOCH FROM now() - min(created_at)) FROM outbox WHERE dispatched_at IS NULL"
+)
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -116,6 +122,10 @@ class Dispatcher:
         total = 0
         while claimed := await self.dispatch_once():
             total += claimed
+            metrics.OUTBOX_DISPATCHED.inc(claimed)
+        async with self.engine.connect() as conn:
+            lag = await conn.scalar(OUTBOX_LAG)
+        metrics.OUTBOX_LAG.set(float(lag or 0))
         return total
 
     async def wait_for_pushes(self) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 
 import asyncpg
 
+from homecare_backend import metrics
 from homecare_backend.notifications.outbox import EVENTS_CHANNEL
 from homecare_shared.logging import get_logger
 
@@ -54,6 +55,7 @@ class Subscriber:
         try:
             self.queue.put_nowait(frame)
         except asyncio.QueueFull:
+            metrics.SSE_DROPPED.inc()
             self.close()
 
     def close(self) -> None:
