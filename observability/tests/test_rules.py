@@ -11,6 +11,9 @@ from typing import Any
 import yaml
 from obs_support import REPO, RULE_FILES, RULE_TESTS, Tools, alerting_rules
 
+from homecare_infra.monitoring.prometheus_config import prometheus_config
+from homecare_infra.monitoring.settings import parse_monitoring_settings
+
 # Labels that tell one input series (node, namespace, instance, ...) from another.
 IDENTITY = ("node", "namespace", "instance", "kind", "job_name", "pod", "deployment", "mountpoint")
 
@@ -123,3 +126,17 @@ def test_every_alert_has_summary_description_and_an_existing_runbook() -> None:
         elif anchor not in _anchors(runbook.read_text()):
             problems.append(f"{rule['alert']}: {path} has no heading for #{anchor}")
     assert not problems, "\n".join(problems)
+
+
+def test_the_deployed_prometheus_config_passes_promtool(tools: Tools, tmp_path: Path) -> None:
+    """The prometheus.yml the Monitoring component deploys (Kubernetes SD, kubeadm jobs)."""
+    path = tmp_path / "prometheus.yml"
+    path.write_text(yaml.safe_dump(prometheus_config(parse_monitoring_settings({}))))
+    result = subprocess.run(
+        [str(tools.path("promtool")), "check", "config", "--syntax-only", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS" in result.stdout
