@@ -12,6 +12,7 @@ from k8s_checks import pod_spec, restricted_violations
 from homecare_infra.mocks import CapturedResource, MockedRun
 from homecare_infra.monitoring.component import dashboard_files, rule_files
 from homecare_infra.monitoring.logs import alloy_config, loki_config
+from homecare_infra.monitoring.prometheus_config import prometheus_config
 from homecare_infra.monitoring.settings import (
     MonitoringSettingsError,
     parse_monitoring_settings,
@@ -264,3 +265,15 @@ def test_each_app_stack_labels_only_its_metric_services_for_scraping(stack: str)
     namespace = {"dev": "homecare-dev", "staging": "homecare-staging", "prod": "homecare"}[stack]
     assert namespace in run.outputs["namespaces"]
     assert namespace in job("homecare-apps")["kubernetes_sd_configs"][0]["namespaces"]["names"]
+
+
+def test_kubelet_certificates_are_verified_once_the_setting_says_they_chain_to_the_ca() -> None:
+    verified = prometheus_config(parse_monitoring_settings({"kubeletTlsVerify": True}))
+    default = prometheus_config(parse_monitoring_settings({}))
+    jobs = {j["job_name"]: j for j in verified["scrape_configs"]}
+    assert jobs["kubelet"]["tls_config"] == {
+        "ca_file": "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt"
+    }
+    assert jobs["cadvisor"]["tls_config"] == jobs["kubelet"]["tls_config"]
+    defaults = {j["job_name"]: j for j in default["scrape_configs"]}
+    assert defaults["kubelet"]["tls_config"] == {"insecure_skip_verify": True}

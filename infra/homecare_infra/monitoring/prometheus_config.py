@@ -8,8 +8,9 @@ so each is scraped at its node IP (the static pods run with host networking).
 
 controller-manager (10257), scheduler (10259) and the kubelet (10250) serve HTTPS with
 self-signed certificates on kubeadm (the kubelet's unless ``serverTLSBootstrap``): those jobs
-authenticate with the service-account token and skip certificate verification; the API server
-is verified against the cluster CA.
+authenticate with the service-account token and skip certificate verification (the kubelet jobs
+verify against the cluster CA with ``kubeletTlsVerify: true``); the API server is verified
+against the cluster CA.
 """
 
 from __future__ import annotations
@@ -66,11 +67,11 @@ def _static_pod(job: str, component: tuple[str, str], port: int, https: bool) ->
     return config
 
 
-def _node_job(job: str, path: str) -> Obj:
+def _node_job(job: str, path: str, verify: bool) -> Obj:
     return {
         "job_name": job,
         "metrics_path": path,
-        **_token(insecure=True),
+        **_token(insecure=not verify),
         "kubernetes_sd_configs": [{"role": "node"}],
         "relabel_configs": [
             {"source_labels": ["__meta_kubernetes_node_name"], "target_label": "node"},
@@ -111,8 +112,8 @@ def scrape_configs(settings: MonitoringSettings) -> list[Obj]:
                 }
             ],
         },
-        _node_job("kubelet", "/metrics"),
-        _node_job("cadvisor", "/metrics/cadvisor"),
+        _node_job("kubelet", "/metrics", settings.kubelet_tls_verify),
+        _node_job("cadvisor", "/metrics/cadvisor", settings.kubelet_tls_verify),
         _static_pod("etcd", ("component", "etcd"), 2381, https=False),
         _static_pod(
             "kube-controller-manager", ("component", "kube-controller-manager"), 10257, True

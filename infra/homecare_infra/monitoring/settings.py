@@ -124,6 +124,10 @@ class MonitoringSettings(_Model):
     textfile_dir: str = Field("/var/lib/node-exporter/textfile", pattern=r"^/")
     """Where the backup jobs write their textfile metrics (``backups.etcd.textfileDir``)."""
     grafana_admin_user: str = "admin"
+    kubelet_tls_verify: bool = False
+    """Verify the kubelets' serving certificates against the cluster CA: only once the Ansible
+    kubeadm config sets ``serverTLSBootstrap: true`` and the serving CSRs are approved (the
+    ``control_plane`` role does not set it yet; kubelets then serve self-signed certificates)."""
     images: Images = Images()
     prometheus: PrometheusSettings = PrometheusSettings()
     loki: LokiSettings = LokiSettings()
