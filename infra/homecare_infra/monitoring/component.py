@@ -434,6 +434,10 @@ class Monitoring(pulumi.ComponentResource):
             "GF_ANALYTICS_CHECK_FOR_UPDATES": "false",
             "GF_PATHS_DATA": "/var/lib/grafana",
             "GF_PATHS_PROVISIONING": "/etc/grafana/provisioning",
+            # Read-only root filesystem: everything Grafana writes goes to its emptyDir.
+            "GF_PATHS_LOGS": "/var/lib/grafana/log",
+            "GF_PATHS_PLUGINS": "/var/lib/grafana/plugins",
+            "GF_LOG_MODE": "console",
         }
         container = w.container(
             "grafana",
@@ -636,11 +640,19 @@ class Monitoring(pulumi.ComponentResource):
             volumeMounts=[
                 {"name": "config", "mountPath": "/etc/loki", "readOnly": True},
                 {"name": "data", "mountPath": "/loki"},
+                {"name": "tmp", "mountPath": "/tmp"},  # noqa: S108 - container path
             ],
             **w.http_probes("http", "/ready"),
         )
         pod = w.pod_spec(
-            s, "loki", [container], [{"name": "config", "configMap": {"name": "loki-config"}}], UID
+            s,
+            "loki",
+            [container],
+            [
+                {"name": "config", "configMap": {"name": "loki-config"}},
+                {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
+            ],
+            UID,
         )
         self._stateful_set(
             "loki",
@@ -682,6 +694,7 @@ class Monitoring(pulumi.ComponentResource):
             volumeMounts=[
                 {"name": "config", "mountPath": "/etc/alloy", "readOnly": True},
                 {"name": "data", "mountPath": "/var/lib/alloy"},
+                {"name": "tmp", "mountPath": "/tmp"},  # noqa: S108 - container path
             ],
             **w.http_probes("http", "/-/ready", "/-/healthy"),
         )
@@ -693,6 +706,7 @@ class Monitoring(pulumi.ComponentResource):
                 [
                     {"name": "config", "configMap": {"name": "alloy-config"}},
                     {"name": "data", "emptyDir": {"sizeLimit": "256Mi"}},
+                    {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
                 ],
                 UID,
                 token=True,
