@@ -3,6 +3,10 @@
 real app on a real port and the real embedded PostgreSQL. Any 5xx, undocumented status, wrong
 content type or response that breaks its schema fails the test.
 
+Each operation runs as the role that can get past a 403 (`ACTORS`, by operationId; a test checks
+every operation has one). Valid `start_dispatch` bodies are aimed at a real booking of the family
+(a fixed ranking stands in for matching), so dispatch is exercised beyond 404.
+
 Excluded: `GET /v1/events` — an endless SSE stream (tested in test_events.py).
 """
 
@@ -10,7 +14,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,12 +25,14 @@ import schemathesis
 import uvicorn
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.core.parameters import ParameterLocation
-from sqlalchemy import create_engine, insert
+from sqlalchemy import create_engine, func, insert, select
 
 from homecare_backend import migrate
 from homecare_backend.config import Settings
+from homecare_backend.dispatch.models import Dispatch
+from homecare_backend.dispatch.service import DispatchService
 from homecare_backend.main import create_app
-from homecare_backend.models import Agency, CaregiverProfile, User
+from homecare_backend.models import Agency, Booking, CaregiverProfile, CareRecipient, User
 from homecare_backend.users.models import Role
 from homecare_devtools.pytest_plugin import free_port
 from homecare_testing import factories
@@ -39,9 +48,10 @@ HYPOTHESIS = settings(
 
 
 class ThreadedServer:
-    def __init__(self, settings_: Settings) -> None:
+    def __init__(self, settings_: Settings, dispatch: DispatchService) -> None:
         self.port = free_port()
         self.app = create_app(settings_)
+        self.app.state.dispatch = dispatch
         config = uvicorn.Config(
             self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
         )
@@ -61,10 +71,27 @@ class ThreadedServer:
         self.thread.join(15)
 
 
-def make_actors(url: str) -> dict[Role, dict[str, str]]:
+@dataclass
+class World:
+    headers: dict[Role, dict[str, str]]
+    booking_id: uuid.UUID  # an open booking of the family actor, for `start_dispatch`
+    caregiver_id: uuid.UUID  # the caregiver actor's profile
+
+    def ranked(self) -> Any:
+        """Matching stands in as a fixed ranking (its service is tested in apps/matching)."""
+
+        async def source(_session: Any, _booking: Any) -> Sequence[uuid.UUID]:
+            return [self.caregiver_id]
+
+        return source
+
+
+def make_world(url: str) -> World:
     engine = create_engine(migrate.sync_url(url))
     agency = factories.agency_row(name="스키마 센터")
     headers = {}
+    ids: dict[Role, uuid.UUID] = {}
+    caregiver_id = None
     with engine.begin() as conn:
         conn.execute(insert(Agency).values(agency))
         for role in Role:
@@ -80,10 +107,18 @@ def make_actors(url: str) -> dict[Role, dict[str, str]]:
                     user["id"], agency_id=agency["id"], licence_number="2026-999999"
                 )
                 conn.execute(insert(CaregiverProfile).values(profile))
+                caregiver_id = profile["id"]
             token = factories.access_token(user["id"], role, ttl_s=3600)
             headers[role] = {"Authorization": f"Bearer {token}"}
+            ids[role] = user["id"]
+        recipient = factories.recipient_row(ids[Role.FAMILY])
+        start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=30)
+        booking = factories.booking_row(recipient["id"], start_at=start)
+        conn.execute(insert(CareRecipient).values(recipient))
+        conn.execute(insert(Booking).values(booking))
     engine.dispose()
-    return headers
+    assert caregiver_id is not None
+    return World(headers, booking["id"], caregiver_id)
 
 
 F, C, A = Role.FAMILY, Role.CAREGIVER, Role.PLATFORM_ADMIN
@@ -141,11 +176,17 @@ def auth_headers(case: Any, headers: dict[Role, dict[str, str]]) -> dict[str, st
 def api(fresh_database: Callable[[], str]) -> Iterator[dict[str, Any]]:
     url = fresh_database()
     migrate.upgrade(url)
-    headers = make_actors(url)
+    world = make_world(url)
     app_settings = Settings(env="test", database_url=url, log_level="WARNING")
-    with ThreadedServer(app_settings) as base_url:
+    with ThreadedServer(app_settings, DispatchService(world.ranked())) as base_url:
         live = schemathesis.openapi.from_url(f"{base_url}/openapi.json").exclude(path="/v1/events")
-        yield {"schema": live, "headers": headers, "base_url": base_url}
+        yield {
+            "schema": live,
+            "headers": world.headers,
+            "base_url": base_url,
+            "world": world,
+            "url": url,
+        }
 
 
 # The document the app publishes, loaded once at collection (no database needed for that);
@@ -158,7 +199,32 @@ schema = schemathesis.openapi.from_dict(
 @schema.parametrize()
 @HYPOTHESIS
 def test_every_operation(case: Any, api: dict[str, Any]) -> None:
+    body = case.meta.components.get(ParameterLocation.BODY) if case.meta else None
+    if (
+        case.operation.definition.raw["operationId"] == "start_dispatch"
+        and isinstance(case.body, dict)
+        and body is not None
+        and not body.mode.is_negative
+    ):
+        # A random booking id only ever finds nothing (404); aim valid bodies at a real booking
+        # of the family, so the first starts a dispatch (201) and the rest meet it (409).
+        case.body["booking_id"] = str(api["world"].booking_id)
     case.call_and_validate(base_url=api["base_url"], headers=auth_headers(case, api["headers"]))
+
+
+def test_start_dispatch_was_fuzzed_beyond_not_found(api: dict[str, Any]) -> None:
+    # Runs after test_every_operation (file order): its valid bodies started the dispatch.
+    engine = create_engine(migrate.sync_url(api["url"]))
+    try:
+        with engine.connect() as conn:
+            started = conn.scalar(
+                select(func.count())
+                .select_from(Dispatch)
+                .where(Dispatch.booking_id == api["world"].booking_id)
+            )
+    finally:
+        engine.dispose()
+    assert started == 1
 
 
 def test_every_operation_has_an_actor() -> None:
