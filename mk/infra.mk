@@ -1,7 +1,7 @@
 # Pulumi program (infra/): unit tests with mocks, rendered manifests, schema + policy checks,
 # golden files, and the offline container images (see infra/README.md).
 .PHONY: manifests infra-golden test-infra infra-unit infra-validate infra-checkov images \
-  cluster-upstream
+  cluster-upstream push stack-image-tag
 
 INFRA_STACKS := dev staging prod
 # The cluster-services stack (infra/cluster/Pulumi.home.yaml) renders to build/manifests/cluster.
@@ -41,6 +41,13 @@ infra-checkov: manifests
 	    --skip-download --output cli
 
 test-infra: infra-unit infra-validate infra-checkov ## Pulumi unit tests, golden diff, kubernetes-validate, checkov
+
+stack-image-tag: $(VENV_STAMP) ## print the imageTag of STACK (the one version the images are built and pushed with)
+	@$(PY) -m homecare_infra.push --stack $(STACK) --print-tag
+
+push: $(VENV_STAMP) ## push the images under STACK's imageTag to its registry (refuses a tag taken by other content)
+	@test -n "$(STACK)" || { echo "usage: make push STACK=dev|staging|prod" >&2; exit 2; }
+	@$(PY) -m homecare_infra.push --stack $(STACK)
 
 cluster-upstream: $(VENV_STAMP) ## refresh the vendored add-on manifests from their Go modules (versions.py)
 	$(PY) -m homecare_infra.cluster.upstream refresh

@@ -115,3 +115,22 @@ def check_images(settings: Settings) -> None:
     found = problems(settings)
     if found:
         raise SettingsError("images not deployable:\n  " + "\n  ".join(found))
+
+
+def config_digest(registry: str, name: str, tag: str, ca_file: str = "") -> str | None:
+    """The image config digest (= ``podman image inspect``'s Id) of ``name:tag`` in the
+    registry; ``None`` when the tag does not exist. Stable across pushes of the same image,
+    unlike the manifest digest (layer compression may differ)."""
+    context = _context(ca_file)
+    url = f"https://{registry}/v2/{name}/manifests/{tag}"
+    accept = "application/vnd.oci.image.manifest.v1+json, "
+    accept += "application/vnd.docker.distribution.manifest.v2+json"
+    request = urllib.request.Request(url, headers={"Accept": accept})
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS, context=context) as response:  # noqa: S310
+            manifest = json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            return None
+        raise OSError(f"{url}: HTTP {exc.code}") from None
+    return str(manifest["config"]["digest"])

@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 
 from homecare_infra.mocks import generated_secrets, run_mocked, stack_config
+from homecare_infra.push import decide
+from homecare_infra.push import main as push_main
 from homecare_infra.render import STACKS, render_config
 from homecare_infra.settings import SettingsError, parse_settings
 
@@ -101,3 +103,25 @@ def test_jwt_secret_is_generated_when_unset() -> None:
     assert generated[0].type == "random:index/randomPassword:RandomPassword"
     app = run.named("Secret", "homecare-app-secrets")
     assert len(app.inputs["stringData"]["jwt-secret"]) == 64
+
+
+def test_push_refuses_a_tag_taken_by_other_content() -> None:
+    local = "sha256:" + "a" * 64
+    assert decide(None, local) == "push"
+    assert decide(local, local.removeprefix("sha256:")) == "skip"
+    assert decide("sha256:" + "b" * 64, local) == "refuse"
+
+
+def test_stack_image_tag_is_the_one_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert push_main(["--stack", "prod", "--print-tag"]) == 0
+    assert capsys.readouterr().out.strip() == stack_config("prod")["imageTag"]
+
+
+def test_unreachable_registry_stops_preview_naming_the_key() -> None:
+    """Nothing listens on 127.0.0.1:9 (discard): the pre-flight fails before any resource."""
+    config = render_config("dev")
+    config["registry"] = {"host": "127.0.0.1:9", "check": True}
+    with pytest.raises(
+        SettingsError, match=r"homecare:registry\.host: registry 127\.0\.0\.1:9 unreachable"
+    ):
+        run_mocked("dev", config=config)

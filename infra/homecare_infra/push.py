@@ -1,0 +1,92 @@
+"""``make push STACK=<stack>``: push the ``make images`` output under the stack's ``imageTag``
+to the stack's registry and record each digest in ``homecare:imageDigests``.
+
+A tag that already exists in the registry with other content is refused (tags are releases:
+one tag, one image); the same image again is a no-op.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from homecare_infra.mocks import stack_config
+from homecare_infra.registry import IMAGES, config_digest
+
+
+def decide(remote: str | None, local_id: str) -> str:
+    """``push``, ``skip`` (same image already there) or ``refuse`` (tag taken by another)."""
+    if remote is None:
+        return "push"
+    return "skip" if remote == f"sha256:{local_id.removeprefix('sha256:')}" else "refuse"
+
+
+def _podman(*args: str) -> str:
+    result = subprocess.run(["podman", *args], capture_output=True, text=True, check=True)  # noqa: S603, S607
+    return result.stdout.strip()
+
+
+def push(stack: str) -> int:
+    config = stack_config(stack)
+    tag = str(config["imageTag"])
+    registry = config["registry"]
+    host, repository = registry["host"], registry.get("repository", "homecare")
+    ca_file = str(Path(registry.get("caFile", "")).expanduser()) if registry.get("caFile") else ""
+    refused = []
+    for name in IMAGES:
+        local = f"localhost/homecare/{name}:{tag}"
+        try:
+            local_id = _podman("image", "inspect", "--format", "{{.Id}}", local)
+        except subprocess.CalledProcessError:
+            print(f"error: {local} not built; run `make images IMAGE_TAG={tag}`", file=sys.stderr)
+            return 2
+        remote_ref = f"{host}/{repository}/{name}:{tag}"
+        action = decide(config_digest(host, f"{repository}/{name}", tag, ca_file), local_id)
+        if action == "refuse":
+            refused.append(remote_ref)
+            continue
+        if action == "skip":
+            print(f"==> {remote_ref}: already pushed (same image)")
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            certs = ["--cert-dir", tmp] if ca_file else []
+            if ca_file:
+                shutil.copyfile(ca_file, Path(tmp) / "ca.crt")
+            digest_file = Path(tmp) / "digest"
+            _podman("push", *certs, "--digestfile", str(digest_file), local, remote_ref)
+            digest = digest_file.read_text(encoding="utf-8").strip()
+        print(f"==> {remote_ref}@{digest}")
+        command = [
+            "pulumi", "config", "set", "--stack", stack, "--path",
+            f"homecare:imageDigests.{name}", digest,
+        ]  # fmt: skip
+        if shutil.which("pulumi"):
+            subprocess.run(command, check=True)  # noqa: S603
+        else:
+            print("    record it: " + " ".join(command))
+    for ref in refused:
+        print(
+            f"error: {ref} exists with other content; a tag is a release: bump "
+            f"homecare:imageTag in Pulumi.{stack}.yaml instead of overwriting it",
+            file=sys.stderr,
+        )
+    return 1 if refused else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m homecare_infra.push", description=__doc__)
+    parser.add_argument("--stack", required=True, choices=("dev", "staging", "prod"))
+    parser.add_argument("--print-tag", action="store_true", help="print the stack's imageTag")
+    args = parser.parse_args(argv)
+    if args.print_tag:
+        print(stack_config(args.stack)["imageTag"])
+        return 0
+    return push(args.stack)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
