@@ -1,42 +1,97 @@
-import { useEffect, useState } from "react";
+import { MantineProvider, createTheme } from "@mantine/core";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { lazy, Suspense, useState } from "react";
+import { BrowserRouter, Navigate, Route, Routes } from "react-router";
+import { createApi } from "./api/client";
+import { AuthProvider, homeOf, useAuth, type Role } from "./auth/AuthContext";
+import { TokenStore } from "./auth/tokens";
+import { Layout } from "./components/Layout";
+import { Loading } from "./components/Loading";
+import { LiveEventsProvider } from "./events/LiveEvents";
+import { LoginPage } from "./pages/LoginPage";
 
-type Readiness = { status: string; reason: string };
-type ServiceState = { name: string; url: string; state?: Readiness; error?: string };
+// Screens load on demand: the first paint needs only the shell and the login form.
+const SignupPage = lazy(() => import("./pages/SignupPage"));
+const NotificationsPage = lazy(() => import("./pages/NotificationsPage"));
+const RecipientsPage = lazy(() => import("./pages/family/RecipientsPage"));
+const CaregiversPage = lazy(() => import("./pages/family/CaregiversPage"));
+const BookingsPage = lazy(() => import("./pages/family/BookingsPage"));
+const ProfilePage = lazy(() => import("./pages/caregiver/ProfilePage"));
+const AvailabilityPage = lazy(() => import("./pages/caregiver/AvailabilityPage"));
+const OffersPage = lazy(() => import("./pages/caregiver/OffersPage"));
+const VerifyPage = lazy(() => import("./pages/admin/VerifyPage"));
 
-const SERVICES: ServiceState[] = [
-  { name: "Backend API", url: "/api/readyz" },
-  { name: "Matching", url: "/matching/readyz" },
-];
+const theme = createTheme({ primaryColor: "teal", defaultRadius: "md" });
 
-async function probe(service: ServiceState): Promise<ServiceState> {
-  try {
-    const response = await fetch(service.url);
-    return { ...service, state: (await response.json()) as Readiness };
-  } catch (err) {
-    return { ...service, error: String(err) };
-  }
+function RequireRole({ roles, children }: { roles: Role[]; children: React.ReactNode }) {
+  const { user, status } = useAuth();
+  if (status === "loading") return <Loading />;
+  if (!user) return <Navigate to="/login" replace />;
+  if (!roles.includes(user.role)) return <Navigate to={homeOf(user.role)} replace />;
+  return <>{children}</>;
+}
+
+function Home() {
+  const { user, status } = useAuth();
+  if (status === "loading") return <Loading />;
+  return <Navigate to={user ? homeOf(user.role) : "/login"} replace />;
+}
+
+const ANY: Role[] = ["family", "caregiver", "agency_admin", "platform_admin"];
+const ADMINS: Role[] = ["agency_admin", "platform_admin"];
+
+export function AppRoutes() {
+  const guarded = (roles: Role[], page: React.ReactNode) => (
+    <RequireRole roles={roles}>{page}</RequireRole>
+  );
+  return (
+    <Suspense fallback={<Loading />}>
+      <Routes>
+        <Route path="/login" element={<LoginPage />} />
+        <Route path="/signup" element={<SignupPage />} />
+        <Route element={<Layout />}>
+          <Route path="/" element={<Home />} />
+          <Route path="/notifications" element={guarded(ANY, <NotificationsPage />)} />
+          <Route path="/family/recipients" element={guarded(["family"], <RecipientsPage />)} />
+          <Route path="/family/caregivers" element={guarded(["family"], <CaregiversPage />)} />
+          <Route path="/family/bookings" element={guarded(["family"], <BookingsPage />)} />
+          <Route path="/caregiver/profile" element={guarded(["caregiver"], <ProfilePage />)} />
+          <Route
+            path="/caregiver/availability"
+            element={guarded(["caregiver"], <AvailabilityPage />)}
+          />
+          <Route path="/caregiver/offers" element={guarded(["caregiver"], <OffersPage />)} />
+          <Route path="/admin/caregivers" element={guarded(ADMINS, <VerifyPage />)} />
+          <Route path="*" element={<Navigate to="/" replace />} />
+        </Route>
+      </Routes>
+    </Suspense>
+  );
 }
 
 export function App() {
-  const [services, setServices] = useState<ServiceState[]>(SERVICES);
-
-  useEffect(() => {
-    void Promise.all(SERVICES.map(probe)).then(setServices);
-  }, []);
-
+  const [tokens] = useState(() => new TokenStore());
+  const [api] = useState(() => createApi(tokens));
+  const [queryClient] = useState(
+    () =>
+      new QueryClient({
+        defaultOptions: {
+          queries: { retry: 1, refetchOnWindowFocus: true, staleTime: 15_000 },
+        },
+      }),
+  );
   return (
-    <main style={{ fontFamily: "system-ui, sans-serif", maxWidth: 720, margin: "2rem auto" }}>
-      <h1>Homecare · 방문요양</h1>
-      <p>가까운 요양보호사를 찾고, 예약하고, 방문을 실시간으로 확인하세요.</p>
-      <h2>Platform status</h2>
-      <ul data-testid="service-status">
-        {services.map((s) => (
-          <li key={s.name}>
-            {s.name}: <strong>{s.error ? "unreachable" : (s.state?.status ?? "checking…")}</strong>
-            {s.state && s.state.status !== "ok" ? ` (${s.state.reason})` : null}
-          </li>
-        ))}
-      </ul>
-    </main>
+    // Mantine's variables come from static CSS (theme.css): no inline <style> under the CSP.
+    <MantineProvider theme={theme} withCssVariables={false} withGlobalClasses={false}>
+      <QueryClientProvider client={queryClient}>
+        <AuthProvider api={api} tokens={tokens}>
+          <LiveEventsProvider>
+            <BrowserRouter>
+              <AppRoutes />
+            </BrowserRouter>
+          </LiveEventsProvider>
+        </AuthProvider>
+      </QueryClientProvider>
+    </MantineProvider>
   );
 }

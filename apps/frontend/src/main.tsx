@@ -1,8 +1,14 @@
+import "@mantine/core/styles.css";
+import "./theme.css";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App";
+import { initI18n } from "./i18n";
 
-createRoot(document.getElementById("root")!).render(
+initI18n();
+const root = document.getElementById("root");
+if (!root) throw new Error("index.html has no #root element");
+createRoot(root).render(
   <StrictMode>
     <App />
   </StrictMode>,

@@ -3,11 +3,14 @@
 `/api/*` goes to the backend and `/matching/*` to the matching service (prefix stripped), so the
 browser talks to one origin exactly as it does behind the cluster's Ingress.
 Run: `python -m homecare_devtools.frontend --dist apps/frontend/dist --port 5173`.
+`--write-openapi FILE` instead writes the backend's OpenAPI document (from its app factory, no
+database needed), which `make frontend-api` turns into the SPA's typed client.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -104,11 +107,29 @@ def create_app(dist: Path, backend_url: str, matching_url: str) -> Starlette:
     )
 
 
+def write_openapi(out: Path) -> None:
+    """The backend's OpenAPI document as the SPA's client generator reads it (stable order)."""
+    os.environ.setdefault("HOMECARE_ENV", "dev")
+    # The schema never touches the database; an unreachable URL proves it.
+    os.environ.setdefault("HOMECARE_DATABASE_URL", "postgresql+asyncpg://nobody@127.0.0.1:9/none")
+    from homecare_backend.main import create_app  # noqa: PLC0415 - only this mode needs it
+
+    document = create_app().openapi()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--dist", type=Path, required=True)
+    parser.add_argument("--dist", type=Path)
     parser.add_argument("--port", type=int, default=5173)
+    parser.add_argument("--write-openapi", type=Path, metavar="FILE")
     args = parser.parse_args()
+    if args.write_openapi is not None:
+        write_openapi(args.write_openapi)
+        return
+    if args.dist is None:
+        parser.error("--dist is required to serve the SPA")
     app = create_app(
         args.dist,
         os.environ.get("HOMECARE_BACKEND_URL", "http://127.0.0.1:8000"),
