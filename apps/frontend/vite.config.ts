@@ -47,5 +47,6 @@ export default defineConfig({
     environment: "jsdom",
     include: ["src/**/*.test.{ts,tsx}"],
     setupFiles: ["src/test-setup.ts"],
+    testTimeout: 30_000, // userEvent typing is slow on a loaded 2-core machine
   },
 });

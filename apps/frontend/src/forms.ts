@@ -27,12 +27,11 @@ export function useSchemaForm<S extends z.ZodType<Record<string, unknown>>>(
 
   function set<K extends keyof z.input<S>>(key: K, value: z.input<S>[K]) {
     setValues((current) => ({ ...(current as object), [key]: value }) as z.input<S>);
-    setErrors((current) => {
-      if (!(key in current)) return current;
-      const next = { ...current };
-      delete next[key as string];
-      return next;
-    });
+    setErrors((current) =>
+      key in current
+        ? Object.fromEntries(Object.entries(current).filter(([name]) => name !== key))
+        : current,
+    );
   }
 
   async function submit(send: (data: z.output<S>) => Promise<unknown>): Promise<boolean> {

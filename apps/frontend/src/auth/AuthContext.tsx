@@ -45,10 +45,9 @@ export function AuthProvider(props: { api: Api; tokens: TokenStore; children: Re
     async (email: string, password: string) => {
       const pair = await unwrap(api.POST("/v1/auth/login", { body: { email, password } }));
       tokens.set(pair);
-      return queryClient.fetchQuery({
-        queryKey: ["me"],
-        queryFn: () => unwrap(api.GET("/v1/me")),
-      });
+      const me = await unwrap(api.GET("/v1/me"));
+      queryClient.setQueryData(["me"], me);
+      return me;
     },
     [api, tokens, queryClient],
   );

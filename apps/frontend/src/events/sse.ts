@@ -162,10 +162,14 @@ export class EventStream {
         }
         if (parser.retryMs !== null) this.serverRetryMs = parser.retryMs;
       }
-    } catch (error) {
-      if (controller.signal.aborted && this.closed) return;
+    } catch {
+      if (this.isClosed()) return; // close() aborted the request
     }
     this.schedule(this.nextDelay());
+  }
+
+  isClosed(): boolean {
+    return this.closed;
   }
 
   /** Exponential backoff from max(min delay, server's retry) to the maximum. */

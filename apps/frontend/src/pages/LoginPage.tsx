@@ -8,7 +8,7 @@ import { ProblemAlert } from "../components/ProblemAlert";
 import { useSchemaForm } from "../forms";
 
 export const loginSchema = z.object({
-  email: z.string().trim().min(1, "v.required").email("v.email"),
+  email: z.string().trim().min(1, "v.required").pipe(z.email("v.email")),
   password: z.string().min(1, "v.required"),
 });
 

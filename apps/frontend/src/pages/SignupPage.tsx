@@ -11,7 +11,7 @@ import { useSchemaForm } from "../forms";
 // The same limits as the API's SignupIn; the server still has the last word.
 export const signupSchema = z.object({
   display_name: z.string().trim().min(1, "v.required").max(100, "v.tooLong"),
-  email: z.string().trim().min(1, "v.required").email("v.email"),
+  email: z.string().trim().min(1, "v.required").pipe(z.email("v.email")),
   password: z.string().min(10, "v.passwordLength").max(128, "v.tooLong"),
   role: z.enum(["family", "caregiver"]),
 });
@@ -46,7 +46,7 @@ export default function SignupPage() {
           <Radio.Group
             label={t("auth.role")}
             value={form.values.role}
-            onChange={(value) => form.set("role", value as "family" | "caregiver")}
+            onChange={(value) => form.set("role", value)}
           >
             <Group mt="xs">
               <Radio value="family" label={t("role.family")} />

@@ -38,7 +38,7 @@ export default function VerifyPage() {
     <Stack>
       <Title order={2}>{t("verify.title")}</Title>
       <SegmentedControl aria-label={t("verify.filter")} value={filter}
-        onChange={(v) => setFilter(v as Status | "all")}
+        onChange={(v) => setFilter(v)}
         data={(["pending", "verified", "rejected", "all"] as const).map((s) => ({
           value: s,
           label: s === "all" ? t("verify.all") : t(`verification.${s}`),

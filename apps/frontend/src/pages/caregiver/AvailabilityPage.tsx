@@ -1,6 +1,6 @@
 import { ActionIcon, Button, Card, Group, Stack, Text, TextInput, Title } from "@mantine/core";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { Schemas } from "../../api/client";
 import { ApiError, toProblem, unwrap, type Problem } from "../../api/problem";
@@ -32,40 +32,15 @@ export function slotErrors(slots: Slot[]): Map<number, string> {
   return errors;
 }
 
-export default function AvailabilityPage() {
+function SlotEditor({ caregiverId, initial }: { caregiverId: string; initial: Slot[] }) {
   const { t, i18n } = useTranslation();
   const api = useApi();
   const queryClient = useQueryClient();
   const locale = localeOf(i18n.language);
-  const profile = useQuery({
-    queryKey: ["my-profile"],
-    queryFn: async () => {
-      try {
-        return await unwrap(api.GET("/v1/me/caregiver-profile"));
-      } catch (error) {
-        if (error instanceof ApiError && error.problem.code === "caregiver_profile_missing") return null;
-        throw error;
-      }
-    },
-  });
-  const id = profile.data?.id;
-  const availability = useQuery({
-    queryKey: ["availability", id],
-    enabled: Boolean(id),
-    queryFn: () =>
-      unwrap(api.GET("/v1/caregivers/{caregiver_id}/availability", { params: { path: { caregiver_id: id ?? "" } } })),
-  });
-  const [slots, setSlots] = useState<Slot[]>([]);
+  const [slots, setSlots] = useState<Slot[]>(initial);
   const [problem, setProblem] = useState<Problem | null>(null);
   const [saving, setSaving] = useState(false);
   const [saved, setSaved] = useState(false);
-  useEffect(() => {
-    if (availability.data) setSlots(availability.data.weekly_slots);
-  }, [availability.data]);
-
-  if (profile.isPending) return <Loading />;
-  if (profile.error) return <ProblemAlert problem={toProblem(profile.error)} />;
-  if (!profile.data) return <Text>{t("profile.missing")}</Text>;
   const errors = slotErrors(slots);
   const update = (index: number, patch: Partial<Slot>) => {
     setSaved(false);
@@ -73,17 +48,17 @@ export default function AvailabilityPage() {
   };
 
   async function save() {
-    if (!id || errors.size > 0) return;
+    if (errors.size > 0) return;
     setSaving(true);
     setProblem(null);
     try {
-      await unwrap(
+      const next = await unwrap(
         api.PUT("/v1/caregivers/{caregiver_id}/availability", {
-          params: { path: { caregiver_id: id } },
+          params: { path: { caregiver_id: caregiverId } },
           body: { weekly_slots: slots },
         }),
       );
-      await queryClient.invalidateQueries({ queryKey: ["availability", id] });
+      queryClient.setQueryData(["availability", caregiverId], next);
       setSaved(true);
     } catch (error) {
       setProblem(toProblem(error));
@@ -94,10 +69,7 @@ export default function AvailabilityPage() {
 
   return (
     <Stack>
-      <Title order={2}>{t("availability.title")}</Title>
-      <Text>{t("availability.intro")}</Text>
       <ProblemAlert problem={problem} />
-      {availability.isPending ? <Loading /> : null}
       {WEEKDAYS.map((day) => (
         <Card key={day} withBorder padding="sm" component="fieldset" data-testid={`weekday-${day}`}>
           <Group justify="space-between" mb="xs">
@@ -128,6 +100,50 @@ export default function AvailabilityPage() {
           </Stack>
         </Card>
       ))}
+      <Group justify="flex-end">
+        {saved ? <Text role="status" c="teal.9">{t("common.saved")}</Text> : null}
+        <Button onClick={() => void save()} loading={saving} disabled={errors.size > 0}>{t("common.save")}</Button>
+      </Group>
+    </Stack>
+  );
+}
+
+export default function AvailabilityPage() {
+  const { t, i18n } = useTranslation();
+  const api = useApi();
+  const locale = localeOf(i18n.language);
+  const profile = useQuery({
+    queryKey: ["my-profile"],
+    queryFn: async () => {
+      try {
+        return await unwrap(api.GET("/v1/me/caregiver-profile"));
+      } catch (error) {
+        if (error instanceof ApiError && error.problem.code === "caregiver_profile_missing") return null;
+        throw error;
+      }
+    },
+  });
+  const id = profile.data?.id;
+  const availability = useQuery({
+    queryKey: ["availability", id],
+    enabled: Boolean(id),
+    queryFn: () =>
+      unwrap(api.GET("/v1/caregivers/{caregiver_id}/availability", { params: { path: { caregiver_id: id ?? "" } } })),
+  });
+
+  if (profile.isPending) return <Loading />;
+  if (profile.error) return <ProblemAlert problem={toProblem(profile.error)} />;
+  if (!profile.data) return <Text>{t("profile.missing")}</Text>;
+  return (
+    <Stack>
+      <Title order={2}>{t("availability.title")}</Title>
+      <Text>{t("availability.intro")}</Text>
+      <ProblemAlert problem={availability.error ? toProblem(availability.error) : null} />
+      {availability.data ? (
+        <SlotEditor key={profile.data.id} caregiverId={profile.data.id} initial={availability.data.weekly_slots} />
+      ) : (
+        <Loading />
+      )}
       {availability.data && availability.data.days_off.length > 0 ? (
         <Card withBorder padding="sm">
           <Text fw={700}>{t("availability.daysOff")}</Text>
@@ -136,10 +152,6 @@ export default function AvailabilityPage() {
           ))}
         </Card>
       ) : null}
-      <Group justify="flex-end">
-        {saved ? <Text role="status" c="teal.9">{t("common.saved")}</Text> : null}
-        <Button onClick={() => void save()} loading={saving} disabled={errors.size > 0}>{t("common.save")}</Button>
-      </Group>
     </Stack>
   );
 }

@@ -48,7 +48,8 @@ function OfferCard({ offer }: { offer: Offer }) {
     },
     onSettled: () => queryClient.invalidateQueries({ queryKey: ["offers"] }),
   });
-  const pending = offer.status === "pending" && Date.parse(offer.expires_at) > Date.now();
+  const now = useNow();
+  const pending = offer.status === "pending" && Date.parse(offer.expires_at) > now;
   return (
     <Card withBorder data-testid="offer" data-status={offer.status}>
       <Group justify="space-between" wrap="wrap">

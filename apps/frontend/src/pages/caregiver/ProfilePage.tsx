@@ -1,6 +1,5 @@
 import { Alert, Badge, Button, Card, Group, MultiSelect, NumberInput, Select, SimpleGrid, Stack, Text, TextInput, Title } from "@mantine/core";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect } from "react";
 import { useTranslation } from "react-i18next";
 import { z } from "zod";
 import type { Schemas } from "../../api/client";
@@ -33,31 +32,30 @@ function ProfileForm({ profile }: { profile: Profile | null }) {
   const { t } = useTranslation();
   const api = useApi();
   const queryClient = useQueryClient();
-  const form = useSchemaForm(profileSchema, {
-    licence_number: "",
-    gender: "female",
-    languages: ["ko"],
-    skills: [],
-    latitude: 37.5665,
-    longitude: 126.978,
-    service_radius_km: 5,
-    hourly_rate_krw: 15000,
-  });
-  const { setValues } = form;
-  useEffect(() => {
-    if (profile) {
-      setValues({
-        licence_number: profile.licence_number,
-        gender: profile.gender,
-        languages: profile.languages,
-        skills: profile.skills ?? [],
-        latitude: profile.latitude,
-        longitude: profile.longitude,
-        service_radius_km: profile.service_radius_km,
-        hourly_rate_krw: profile.hourly_rate_krw,
-      });
-    }
-  }, [profile, setValues]);
+  const form = useSchemaForm(
+    profileSchema,
+    profile
+      ? {
+          licence_number: profile.licence_number,
+          gender: profile.gender,
+          languages: profile.languages,
+          skills: profile.skills ?? [],
+          latitude: profile.latitude,
+          longitude: profile.longitude,
+          service_radius_km: profile.service_radius_km,
+          hourly_rate_krw: profile.hourly_rate_krw,
+        }
+      : {
+          licence_number: "",
+          gender: "female",
+          languages: ["ko"],
+          skills: [],
+          latitude: 37.5665,
+          longitude: 126.978,
+          service_radius_km: 5,
+          hourly_rate_krw: 15000,
+        },
+  );
   const err = (name: string) => (form.errors[name] ? t(form.errors[name]) : undefined);
   const num = (value: string | number) => (typeof value === "number" ? value : Number.NaN);
 
@@ -82,13 +80,13 @@ function ProfileForm({ profile }: { profile: Profile | null }) {
           <TextInput label={t("profile.licence")} required value={form.values.licence_number}
             onChange={(e) => form.set("licence_number", e.currentTarget.value)} error={err("licence_number")} />
           <Select label={t("profile.gender")} value={form.values.gender} allowDeselect={false}
-            onChange={(v) => form.set("gender", (v ?? "female") as "female" | "male")}
+            onChange={(v) => form.set("gender", (v ?? "female"))}
             data={[{ value: "female", label: t("gender.female") }, { value: "male", label: t("gender.male") }]} />
           <MultiSelect label={t("profile.languages")} value={form.values.languages}
-            onChange={(v) => form.set("languages", v as (typeof LANGS)[number][])}
+            onChange={(v) => form.set("languages", v)}
             data={LANGS.map((l) => ({ value: l, label: t(`lang.${l}`) }))} error={err("languages")} />
           <MultiSelect label={t("profile.skills")} value={form.values.skills}
-            onChange={(v) => form.set("skills", v as (typeof SKILLS)[number][])}
+            onChange={(v) => form.set("skills", v)}
             data={SKILLS.map((s) => ({ value: s, label: t(`skill.${s}`) }))} error={err("skills")} />
           <NumberInput label={t("profile.latitude")} decimalScale={5} value={form.values.latitude}
             onChange={(v) => form.set("latitude", num(v))} error={err("latitude")} />
@@ -143,7 +141,7 @@ export default function ProfilePage() {
         <Alert color="blue">{t("profile.missing")}</Alert>
       )}
       <Card withBorder>
-        <ProfileForm profile={p} />
+        <ProfileForm key={p?.updated_at ?? "new"} profile={p} />
       </Card>
     </Stack>
   );

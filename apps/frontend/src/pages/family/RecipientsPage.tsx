@@ -64,11 +64,11 @@ function RecipientForm({ onDone }: { onDone: () => void }) {
             <NumberInput label={t("recipients.birthYear")} required value={form.values.birth_year}
               onChange={(v) => form.set("birth_year", num(v))} error={err("birth_year")} />
             <Select label={t("recipients.grade")} value={form.values.care_grade}
-              onChange={(v) => form.set("care_grade", v as (typeof GRADES)[number] | null)}
+              onChange={(v) => form.set("care_grade", v)}
               data={GRADES.map((g) => ({ value: g, label: t(`grade.${g}`) }))}
               clearable error={err("care_grade")} />
             <Select label={t("recipients.preferredGender")} value={form.values.preferred_gender}
-              onChange={(v) => form.set("preferred_gender", v as "female" | "male" | null)}
+              onChange={(v) => form.set("preferred_gender", v)}
               data={[{ value: "female", label: t("gender.female") }, { value: "male", label: t("gender.male") }]}
               clearable />
           </SimpleGrid>
