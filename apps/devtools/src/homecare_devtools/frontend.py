@@ -1,7 +1,10 @@
 """Build and serve the frontend for `make up`: the SPA plus same-origin proxies to the APIs.
 
 `/api/*` goes to the backend and `/matching/*` to the matching service (prefix stripped), so the
-browser talks to one origin exactly as it does behind the cluster's Ingress.
+browser talks to one origin exactly as it does behind the cluster's Gateway. Static responses
+carry the frontend image's headers: its Content-Security-Policy and security headers (read from
+apps/frontend/nginx/security-headers.conf) and its caching (hashed assets immutable, the rest
+revalidated), so the browser tests exercise the policy the cluster serves.
 Run: `python -m homecare_devtools.frontend --dist apps/frontend/dist --port 5173`.
 `--write-openapi FILE` instead writes the backend's OpenAPI document (from its app factory, no
 database needed), which `make frontend-api` turns into the SPA's typed client.
@@ -12,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import AsyncIterator
@@ -25,11 +29,31 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+SECURITY_HEADERS_CONF = Path("nginx") / "security-headers.conf"
+_ADD_HEADER = re.compile(r'^\s*add_header\s+([A-Za-z-]+)\s+"([^"]*)"\s+always;', re.MULTILINE)
+IMMUTABLE = "public, max-age=31536000, immutable"
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length"}
 
 
 def _newest_mtime(root: Path) -> float:
     return max((p.stat().st_mtime for p in root.rglob("*") if p.is_file()), default=0.0)
+
+
+def security_headers(app_dir: Path) -> dict[str, str]:
+    """The `add_header NAME "VALUE" always;` lines of the image's nginx include file."""
+    headers = dict(_ADD_HEADER.findall((app_dir / SECURITY_HEADERS_CONF).read_text()))
+    if "Content-Security-Policy" not in headers:
+        raise SystemExit(f"error: no Content-Security-Policy in {app_dir / SECURITY_HEADERS_CONF}")
+    return headers
+
+
+def cache_control(relative: str) -> str:
+    """Hashed build output is immutable; icons a day; index.html, sw.js, the manifest no-cache."""
+    if relative.startswith("assets/"):
+        return IMMUTABLE
+    if relative.startswith("icons/"):
+        return "public, max-age=86400"
+    return "no-cache"
 
 
 def build_frontend(app_dir: Path) -> Path:
@@ -40,17 +64,27 @@ def build_frontend(app_dir: Path) -> Path:
         raise SystemExit("error: npm not found; install Node.js 20+ (apt-get install nodejs npm)")
     lock = app_dir / "package-lock.json"
     stamp = app_dir / "node_modules" / ".package-lock.json"
+    # Playwright's browser download is off: the tests use Debian's Chromium.
+    env = {**os.environ, "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1"}
     if not stamp.exists() or stamp.stat().st_mtime < lock.stat().st_mtime:
         print("==> npm ci (apps/frontend)", flush=True)
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=app_dir, check=True)  # noqa: S603
-    sources = max(_newest_mtime(app_dir / "src"), (app_dir / "index.html").stat().st_mtime)
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=app_dir, check=True, env=env)  # noqa: S603
+    sources = max(
+        _newest_mtime(app_dir / "src"),
+        _newest_mtime(app_dir / "public"),
+        (app_dir / "index.html").stat().st_mtime,
+        (app_dir / "vite.config.ts").stat().st_mtime,
+    )
     if not (dist / "index.html").exists() or _newest_mtime(dist) < sources:
         print("==> npm run build (apps/frontend)", flush=True)
         subprocess.run([npm, "run", "build"], cwd=app_dir, check=True)  # noqa: S603
     return dist
 
 
-def create_app(dist: Path, backend_url: str, matching_url: str) -> Starlette:
+def create_app(
+    dist: Path, backend_url: str, matching_url: str, headers: dict[str, str] | None = None
+) -> Starlette:
+    static_headers = headers if headers is not None else security_headers(dist.parent)
     client = httpx.AsyncClient(timeout=httpx.Timeout(30.0, read=None))
     upstreams = {"api": backend_url.rstrip("/"), "matching": matching_url.rstrip("/")}
 
@@ -90,8 +124,15 @@ def create_app(dist: Path, backend_url: str, matching_url: str) -> Starlette:
         relative = request.path_params.get("path", "")
         candidate = (dist / relative).resolve()
         if relative and candidate.is_file() and candidate.is_relative_to(dist.resolve()):
-            return FileResponse(candidate)
-        return FileResponse(dist / "index.html")
+            return FileResponse(
+                candidate, headers={**static_headers, "Cache-Control": cache_control(relative)}
+            )
+        if relative.startswith("assets/"):
+            # A stale hashed asset must fail loudly, not come back as index.html.
+            return Response(status_code=404, headers=static_headers)
+        return FileResponse(
+            dist / "index.html", headers={**static_headers, "Cache-Control": "no-cache"}
+        )
 
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})

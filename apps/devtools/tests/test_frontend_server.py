@@ -1,0 +1,65 @@
+"""`make up`'s SPA server: the image's headers and cache rules, SPA fallback, OpenAPI dump."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from starlette.testclient import TestClient
+
+from homecare_devtools.frontend import IMMUTABLE, create_app, security_headers, write_openapi
+
+APP_DIR = Path(__file__).resolve().parents[2] / "frontend"
+
+
+def _dist(tmp_path: Path) -> Path:
+    dist = tmp_path / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "index.html").write_text("<!doctype html><title>spa</title>")
+    (dist / "assets" / "index-AbC123.js").write_text("console.log(1)")
+    (dist / "sw.js").write_text("self.addEventListener('fetch', () => {})")
+    return dist
+
+
+def test_policy_is_strict_and_same_origin() -> None:
+    csp = security_headers(APP_DIR)["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+    assert directives["script-src"] == "'self'"
+    # Mantine's responsive props inject <style> elements; scripts stay strictly same-origin.
+    assert directives["style-src"] == "'self' 'unsafe-inline'"
+    # The SPA may only call its own origin: the API is /api on the same host.
+    assert directives["connect-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert "unsafe-eval" not in csp
+
+
+def test_static_headers_and_spa_fallback(tmp_path: Path) -> None:
+    headers = security_headers(APP_DIR)
+    app = create_app(_dist(tmp_path), "http://127.0.0.1:9", "http://127.0.0.1:9", headers)
+    with TestClient(app) as client:
+        asset = client.get("/assets/index-AbC123.js")
+        assert asset.status_code == 200
+        assert asset.headers["cache-control"] == IMMUTABLE
+        assert asset.headers["content-security-policy"] == headers["Content-Security-Policy"]
+        for path in ("/", "/caregiver/offers", "/sw.js"):
+            response = client.get(path)
+            assert response.status_code == 200, path
+            assert response.headers["cache-control"] == "no-cache", path
+            assert response.headers["x-content-type-options"] == "nosniff"
+        assert "spa" in client.get("/family/bookings").text
+        assert client.get("/assets/gone-123.js").status_code == 404
+
+
+def test_api_is_proxied_and_reports_an_unreachable_backend(tmp_path: Path) -> None:
+    app = create_app(_dist(tmp_path), "http://127.0.0.1:9", "http://127.0.0.1:9", {})
+    with TestClient(app) as client:
+        response = client.get("/api/v1/me")
+    assert response.status_code == 502
+    assert response.json()["code"] == "upstream_unavailable"
+
+
+def test_write_openapi(tmp_path: Path) -> None:
+    out = tmp_path / "openapi.json"
+    write_openapi(out)
+    document = json.loads(out.read_text())
+    assert "/v1/auth/login" in document["paths"]
