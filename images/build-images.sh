@@ -40,6 +40,7 @@ if [ -z "$(git status --porcelain -- "${inputs[@]}" 2>/dev/null)" ] && [ "$tag" 
 fi
 base_python=$(images/build-base.sh python)
 base_backups=$(images/build-base.sh backups)
+base_frontend=$(images/build-base.sh frontend)
 
 rm -rf "$ctx" && mkdir -p "$ctx/local-wheels"
 step "building first-party wheels"
@@ -87,13 +88,13 @@ step "building the SPA (apps/frontend)"
 (
   cd apps/frontend
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    npm ci --no-audit --no-fund --loglevel=error >&2
+    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >&2
   fi
   npm run --silent build >&2
 )
 mkdir -p "$ctx/frontend"
 cp -r apps/frontend/dist "$ctx/frontend/dist"
-cp images/static-server/static_server.py "$ctx/frontend/"
+cp apps/frontend/nginx/nginx.conf apps/frontend/nginx/security-headers.conf "$ctx/frontend/"
 
 step "staging etcdutl/etcdctl $ETCD_VERSION"
 etcd_bin=$(e2e/tools/build-etcd.sh)
@@ -115,7 +116,7 @@ build backend images/python-service.Containerfile "$base_python" \
   APP=homecare_backend.main:create_app PORT=8000 CHECK_IMPORTS=homecare_backend.main,homecare_backend.worker
 build matching images/python-service.Containerfile "$base_python" \
   APP=homecare_matching.main:create_app PORT=8001 CHECK_IMPORTS=homecare_matching.main
-build frontend apps/frontend/Containerfile "$base_python"
+build frontend apps/frontend/Containerfile "$base_frontend"
 build backups backups/Containerfile "$base_backups"
 
 "$py" images/check_images.py --tag "$tag"

@@ -1,7 +1,9 @@
 """Start each freshly built image the way Kubernetes runs it and check that it works.
 
 HTTP images (backend, matching, frontend) run read-only, without capabilities, as their
-non-root user, and must answer ``/healthz`` within the timeout; the backups image must run
+non-root user, and must answer ``/healthz`` within the timeout (the frontend image must also
+serve the SPA with its cache rules and Content-Security-Policy, and the SPA's API base must be
+``/api`` on its own host); the backups image must run
 its CLI and carry etcdutl, etcdctl, pg_dump and age. Every final image must be non-root and
 free of pip and compilers. The backend and matching images carry product code only: no
 benchmark, synthetic data, test oracle or dev tooling module is importable in them.
@@ -13,12 +15,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 HEALTH_TIMEOUT_SECONDS = 60
 NON_ROOT_USER = "10001:10001"
@@ -31,9 +36,11 @@ class HttpImage:
     port: int
     env: dict[str, str] = field(default_factory=dict)
     extra_paths: tuple[str, ...] = ()
+    # Further checks against the running container: (image, base URL) -> raises CheckError.
+    extra_check: Callable[[str, str], None] | None = None
 
 
-HTTP_IMAGES = (
+HTTP_IMAGES: tuple[HttpImage, ...] = (
     HttpImage(
         "backend",
         8000,
@@ -49,12 +56,6 @@ HTTP_IMAGES = (
             "HOMECARE_ENV": "dev",
             "HOMECARE_DATABASE_URL": "postgresql+asyncpg://nobody@127.0.0.1:9/none",
         },
-    ),
-    HttpImage(
-        "frontend",
-        8080,
-        {"HOMECARE_API_URL": "https://api.example.test"},
-        extra_paths=("/", "/config.json", "/some/client/route"),
     ),
 )
 
@@ -147,6 +148,65 @@ def _get(url: str) -> tuple[int, bytes]:
         return exc.code, exc.read()
 
 
+def _fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - loopback
+    try:
+        with urllib.request.urlopen(request, timeout=3) as response:  # noqa: S310 - loopback
+            return (
+                int(response.status),
+                {k.lower(): v for k, v in response.headers.items()},
+                (response.read()),
+            )
+    except urllib.error.HTTPError as exc:
+        return exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read()
+
+
+FRONTEND_HEADERS_CONF = Path(__file__).resolve().parents[1] / "apps/frontend/nginx"
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def check_frontend(image: str, base: str) -> None:
+    """The SPA, its cache rules and CSP; its API base is `/api` on its own host (no CORS)."""
+    conf = (FRONTEND_HEADERS_CONF / "security-headers.conf").read_text()
+    match = re.search(r'add_header Content-Security-Policy "([^"]+)"', conf)
+    if match is None:
+        raise CheckError("apps/frontend/nginx/security-headers.conf has no Content-Security-Policy")
+    csp = match.group(1)
+    status, headers, body = _fetch(base + "/")
+    html = body.decode()
+    if status != 200 or '<div id="root">' not in html:
+        raise CheckError(f"{image}: GET / answered {status} without the SPA shell")
+    if headers.get("content-security-policy") != csp or "connect-src 'self'" not in csp:
+        raise CheckError(f"{image}: CSP is {headers.get('content-security-policy')!r}")
+    if headers.get("cache-control") != "no-cache":
+        raise CheckError(f"{image}: index.html Cache-Control {headers.get('cache-control')!r}")
+    for route in ("/caregiver/offers", "/family/bookings"):
+        status, _, body = _fetch(base + route)
+        if status != 200 or body.decode() != html:
+            raise CheckError(f"{image}: client route {route} answered {status}, not index.html")
+    entry = re.search(r'src="(/assets/index-[^"]+\.js)"', html)
+    if entry is None:
+        raise CheckError(f"{image}: no entry script in index.html")
+    status, headers, script = _fetch(base + entry.group(1))
+    if status != 200 or headers.get("cache-control") != IMMUTABLE:
+        raise CheckError(f"{image}: {entry.group(1)}: {status}, {headers.get('cache-control')!r}")
+    # One origin: the client's base URL is the literal "/api"; no absolute API origin is built in.
+    if b'"/api"' not in script or re.search(rb'https?://[^"\s]*/api\b', script):
+        raise CheckError(f"{image}: the SPA's API base is not /api on its own host")
+    status, headers, _ = _fetch(base + entry.group(1), {"Accept-Encoding": "gzip"})
+    if headers.get("content-encoding") != "gzip":
+        raise CheckError(f"{image}: {entry.group(1)} is not served precompressed")
+    status, _, manifest = _fetch(base + "/manifest.webmanifest")
+    if status != 200 or not json.loads(manifest).get("icons"):
+        raise CheckError(f"{image}: no web app manifest with icons")
+    if _fetch(base + "/sw.js")[0] != 200 or _fetch(base + "/assets/missing-0.js")[0] != 404:
+        raise CheckError(f"{image}: sw.js missing, or a missing asset is not a 404")
+
+
+# Defined after its check function.
+HTTP_IMAGES = (*HTTP_IMAGES, HttpImage("frontend", 8080, extra_check=check_frontend))
+
+
 def check_http(spec: HttpImage, image: str) -> float:
     env = [arg for key, value in spec.env.items() for arg in ("-e", f"{key}={value}")]
     container = podman(
@@ -188,6 +248,8 @@ def check_http(spec: HttpImage, image: str) -> float:
             status, body = _get(base + path)
             if status != 200 or not body:
                 raise CheckError(f"{image}: GET {path} answered {status}")
+        if spec.extra_check is not None:
+            spec.extra_check(image, base)
         return seconds
     finally:
         podman("rm", "-f", container, check=False)

@@ -41,12 +41,12 @@ lint-frontend: $(FRONTEND_STAMP) ## ESLint and tsc --noEmit on apps/frontend
 # Vitest (unit, incl. the stale-client check), then Playwright in headless Debian Chromium
 # against the real stack (backend + matching + embedded PostgreSQL, started by e2e/stack.ts).
 test-frontend: $(VENV_STAMP) $(FRONTEND_STAMP) $(FRONTEND_OPENAPI) $(FRONTEND_DIST) ## Vitest + Playwright e2e (axe, screenshots) in Debian Chromium
-	@scripts/ensure-apt.sh chromium
+	@scripts/ensure-apt.sh chromium fonts-noto-cjk
 	cd $(FRONTEND) && HOMECARE_OPENAPI=$(CURDIR)/$(FRONTEND_OPENAPI) nice npx vitest run
 	cd $(FRONTEND) && HOMECARE_PYTHON=$(CURDIR)/$(PY) nice npx playwright test
 
 bench-frontend: $(VENV_STAMP) $(FRONTEND_STAMP) $(FRONTEND_DIST) ## Lighthouse + installability + bundle size -> build/bench/frontend.json
-	@scripts/ensure-apt.sh chromium
+	@scripts/ensure-apt.sh chromium fonts-noto-cjk
 	@mkdir -p build/bench
 	cd $(FRONTEND) && HOMECARE_PYTHON=$(CURDIR)/$(PY) node scripts/bench.mjs $(CURDIR)/build/bench/frontend.json
 

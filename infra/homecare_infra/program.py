@@ -146,13 +146,10 @@ def app_specs(settings: Settings, namespace: str, secret_keys: list[str]) -> lis
             image=settings.image("frontend"),
             scale=svc.frontend,
             port=PORTS.frontend,
-            command=["python3", "/opt/homecare/static_server.py"],
-            config={
-                "HOMECARE_ENV": settings.env,
-                "HOMECARE_STATIC_PORT": str(PORTS.frontend),
-                # Same origin: the Gateway routes /api to the backend (no CORS).
-                "HOMECARE_API_URL": "/api",
-            },
+            # Debian's nginx with the image's config (port 8080, temp files in /tmp); the SPA
+            # calls `/api` on its own host, so it needs no API URL.
+            command=["nginx", "-e", "stderr", "-c", "/etc/nginx/homecare.conf"],
+            config={"HOMECARE_ENV": settings.env},
         ),
     ]
 

@@ -7,18 +7,20 @@ test("a caregiver sees the licence status and edits weekly availability", async 
   await expect(page.getByTestId("licence-status")).toContainText("자격 확인됨");
   await checkA11y(page);
   await openNav(page, info, "근무 가능 시간");
-  const saturday = page.getByTestId("weekday-5");
-  await saturday.getByRole("button", { name: /시간대 추가/ }).click();
-  await saturday.getByLabel("시작").fill("14:00");
-  await saturday.getByLabel("종료").fill("12:00");
-  await expect(saturday.getByText("시작이 종료보다 빨라야 합니다")).toBeVisible();
-  await saturday.getByLabel("종료").fill("18:00");
+  // Sunday: no seeded caregiver works then, so the new hours are the day's only ones.
+  const sunday = page.getByTestId("weekday-6");
+  await sunday.getByRole("button", { name: /시간대 추가/ }).click();
+  await sunday.getByLabel("시작", { exact: true }).fill("14:00");
+  await sunday.getByLabel("종료", { exact: true }).fill("12:00");
+  await expect(sunday.getByText("시작이 종료보다 빨라야 합니다")).toBeVisible();
+  await expect(page.getByRole("button", { name: "저장" })).toBeDisabled();
+  await sunday.getByLabel("종료", { exact: true }).fill("18:00");
   await page.getByRole("button", { name: "저장" }).click();
   await expect(page.getByText("저장했습니다")).toBeVisible();
   await checkA11y(page);
   await screenshot(page, info, "caregiver-availability");
   await page.reload();
-  await expect(page.getByTestId("weekday-5").getByLabel("시작")).toHaveValue("14:00");
+  await expect(page.getByTestId("weekday-6").getByLabel("시작", { exact: true })).toHaveValue("14:00");
 });
 
 test("a platform admin verifies a new caregiver's licence", async ({ page, request }, info) => {

@@ -81,8 +81,8 @@ export function App() {
       }),
   );
   return (
-    // Mantine's variables come from static CSS (theme.css): no inline <style> under the CSP.
-    <MantineProvider theme={theme} withCssVariables={false} withGlobalClasses={false}>
+    // Mantine's theme variables come from static CSS (theme.css), where we fix contrast.
+    <MantineProvider theme={theme} withCssVariables={false}>
       <QueryClientProvider client={queryClient}>
         <AuthProvider api={api} tokens={tokens}>
           <LiveEventsProvider>

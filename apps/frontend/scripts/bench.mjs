@@ -1,0 +1,114 @@
+// `make bench-frontend`: Lighthouse (npm `lighthouse` driving Debian's Chromium) on the
+// production build served as `make up` serves it, Chromium's own installability verdict over
+// the DevTools protocol, and the gzipped size of the JavaScript the first page needs.
+// Writes build/bench/frontend.json (format: docs/conventions.md); exits 1 when a target is missed.
+// Usage: node scripts/bench.mjs OUT.json      (env HOMECARE_PYTHON: the dev venv's python)
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { chromium } from "@playwright/test";
+import * as chromeLauncher from "chrome-launcher";
+import lighthouse from "lighthouse";
+
+const CHROMIUM = "/usr/bin/chromium";
+const app = new URL("..", import.meta.url).pathname;
+const dist = join(app, "dist");
+const out = process.argv[2];
+if (!out) throw new Error("usage: node scripts/bench.mjs OUT.json");
+const python = process.env.HOMECARE_PYTHON ?? join(app, "../../.venv/bin/python");
+
+function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The JS the first page loads: the entry module and its modulepreloads, gzipped. */
+function mainJsGzipBytes() {
+  const html = readFileSync(join(dist, "index.html"), "utf8");
+  const files = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]);
+  if (files.length === 0) throw new Error("no script in dist/index.html: build first");
+  return files.reduce((sum, file) => sum + gzipSync(readFileSync(join(dist, file)), { level: 9 }).length, 0);
+}
+
+async function waitFor(url) {
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+const port = await freePort();
+const server = spawn(python, ["-m", "homecare_devtools.frontend", "--dist", dist, "--port", String(port)], {
+  stdio: "inherit",
+});
+const base = `http://127.0.0.1:${port}`;
+try {
+  await waitFor(`${base}/healthz`);
+
+  // Installability as Chromium decides it (manifest, icons, service worker, HTTPS/localhost).
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  const page = await browser.newPage();
+  await page.goto(`${base}/login`);
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  const cdp = await page.context().newCDPSession(page);
+  const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
+  const manifest = await cdp.send("Page.getAppManifest");
+  await browser.close();
+
+  // Lighthouse with its default mobile emulation and simulated throttling.
+  const chrome = await chromeLauncher.launch({
+    chromePath: CHROMIUM,
+    chromeFlags: ["--headless=new", "--no-sandbox", "--disable-gpu"],
+  });
+  let scores;
+  try {
+    const result = await lighthouse(`${base}/login`, {
+      port: chrome.port,
+      output: "json",
+      logLevel: "error",
+      onlyCategories: ["performance", "accessibility", "best-practices"],
+    });
+    const c = result.lhr.categories;
+    scores = {
+      performance: Math.round(c.performance.score * 100),
+      accessibility: Math.round(c.accessibility.score * 100),
+      "best-practices": Math.round(c["best-practices"].score * 100),
+    };
+    writeFileSync(join(app, "../../build/frontend/lighthouse.json"), JSON.stringify(result.lhr, null, 1));
+  } finally {
+    chrome.kill();
+  }
+
+  const js = mainJsGzipBytes();
+  const rows = [
+    { metric: "Lighthouse performance (mobile, /login)", value: scores.performance, unit: "score", target: ">= 90", ok: scores.performance >= 90 },
+    { metric: "Lighthouse accessibility", value: scores.accessibility, unit: "score", target: ">= 95", ok: scores.accessibility >= 95 },
+    { metric: "Lighthouse best practices", value: scores["best-practices"], unit: "score", target: ">= 95", ok: scores["best-practices"] >= 95 },
+    { metric: "installability errors (Page.getInstallabilityErrors)", value: installabilityErrors.length, unit: "errors", target: "0", ok: installabilityErrors.length === 0 },
+    { metric: "main JS gzipped (entry + modulepreload)", value: Math.round(js / 1024), unit: "KiB", target: "<= 250", ok: js <= 250 * 1024 },
+  ];
+  const result = {
+    name: "frontend",
+    rows: rows.map(({ ok, ...row }) => ({ ...row, baseline: null, baseline_value: null })),
+    installability_errors: installabilityErrors,
+    manifest_errors: manifest.errors,
+  };
+  writeFileSync(out, JSON.stringify(result, null, 2));
+  for (const row of rows) console.log(`${row.ok ? "ok  " : "MISS"} ${row.metric}: ${row.value} ${row.unit} (target ${row.target})`);
+  if (installabilityErrors.length) console.log(JSON.stringify(installabilityErrors));
+  process.exitCode = rows.every((r) => r.ok) ? 0 : 1;
+} finally {
+  server.kill("SIGTERM");
+}
