@@ -8,7 +8,7 @@ async function offeredCaregiver(request: APIRequestContext): Promise<string> {
   for (let attempt = 0; attempt < 20; attempt++) {
     for (const email of CAREGIVERS) {
       const token = await apiToken(request, email);
-      const offers = await request.get("/api/v1/dispatch/offers", { headers: { Authorization: `Bearer ${token}` } });
+      const offers = await request.get("/api/v1/offers", { headers: { Authorization: `Bearer ${token}` } });
       if (offers.status() !== 200) continue;
       const list = (await offers.json()) as { status: string }[];
       if (list.some((o) => o.status === "pending")) return email;

@@ -101,7 +101,14 @@ try {
   ];
   const result = {
     name: "frontend",
-    rows: rows.map(({ ok, ...row }) => ({ ...row, baseline: null, baseline_value: null })),
+    rows: rows.map((r) => ({
+      metric: r.metric,
+      value: r.value,
+      unit: r.unit,
+      baseline: null,
+      baseline_value: null,
+      target: r.target,
+    })),
     installability_errors: installabilityErrors,
     manifest_errors: manifest.errors,
   };

@@ -7,22 +7,29 @@ afterEach(() => {
   window.localStorage.clear();
 });
 
-window.matchMedia ??= (query: string) =>
-  ({
-    matches: false,
-    media: query,
-    onchange: null,
-    addEventListener: () => undefined,
-    removeEventListener: () => undefined,
-    addListener: () => undefined,
-    removeListener: () => undefined,
-    dispatchEvent: () => false,
-  }) as MediaQueryList;
-
-class NoResizeObserver {
-  observe(): void {}
-  unobserve(): void {}
-  disconnect(): void {}
+const inert = () => undefined;
+if (typeof window.matchMedia !== "function") {
+  Object.defineProperty(window, "matchMedia", {
+    configurable: true,
+    value: (query: string) => ({
+      matches: false,
+      media: query,
+      onchange: null,
+      addEventListener: inert,
+      removeEventListener: inert,
+      dispatchEvent: () => false,
+    }),
+  });
 }
-globalThis.ResizeObserver ??= NoResizeObserver as unknown as typeof ResizeObserver;
-window.HTMLElement.prototype.scrollIntoView ??= () => undefined;
+if (!("ResizeObserver" in globalThis)) {
+  Object.defineProperty(globalThis, "ResizeObserver", {
+    value: class {
+      observe = inert;
+      unobserve = inert;
+      disconnect = inert;
+    },
+  });
+}
+if (!("scrollIntoView" in window.HTMLElement.prototype)) {
+  Object.defineProperty(window.HTMLElement.prototype, "scrollIntoView", { value: inert });
+}

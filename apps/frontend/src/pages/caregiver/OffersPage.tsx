@@ -42,8 +42,8 @@ function OfferCard({ offer }: { offer: Offer }) {
       const params = { path: { offer_id: offer.id } };
       return unwrap(
         action === "accept"
-          ? api.POST("/v1/dispatch/offers/{offer_id}/accept", { params })
-          : api.POST("/v1/dispatch/offers/{offer_id}/decline", { params }),
+          ? api.POST("/v1/offers/{offer_id}/accept", { params })
+          : api.POST("/v1/offers/{offer_id}/decline", { params }),
       );
     },
     onSettled: () => queryClient.invalidateQueries({ queryKey: ["offers"] }),
@@ -87,7 +87,7 @@ export default function OffersPage() {
   // Kept fresh by the live event stream (offer_made / offer_withdrawn invalidate it).
   const offers = useQuery({
     queryKey: ["offers"],
-    queryFn: () => unwrap(api.GET("/v1/dispatch/offers")),
+    queryFn: () => unwrap(api.GET("/v1/offers")),
   });
   return (
     <Stack>
