@@ -1,8 +1,8 @@
 //go:build tools
 
-// Package k8sdebs pins the Kubernetes commands that the Molecule test packages as .deb files
+// Package kubernetes pins the Kubernetes commands that the Molecule test packages as .deb files
 // for the offline mode of the kubernetes_packages role.
-package k8sdebs
+package kubernetes
 
 import (
 	_ "k8s.io/kubernetes/cmd/kubeadm"
