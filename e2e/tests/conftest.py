@@ -16,7 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from kube import REPO, Cluster, Obj, tool_paths
-from manifests import dump, load, restricted_namespaces, stacks, static_volumes
+from manifests import dump, load, restricted_namespaces, stacks
 
 # Ports BASE+257..BASE+443 on 127.0.0.1; kept away from `make cluster-up` (26000), the app and
 # the ephemeral port range (32768+), where outgoing loopback connections take their ports.
@@ -30,6 +30,7 @@ class Deployed:
     stack: str
     cluster: Cluster
     docs: list[Obj]
+    """The app stack's objects followed by the cluster services' (build/manifests/cluster)."""
     restricted_namespaces: list[str]
     restricted_apply_stderr: str
     other_apply_stderr: str
@@ -51,9 +52,8 @@ def deployed(stack_name: str, tools: dict[str, str]) -> Iterator[Deployed]:
     cluster.up()
     try:
         docs = load(stack_name)
-        volumes = static_volumes(docs)
-        if volumes:
-            cluster.kubectl("apply", "--server-side", "-f", "-", stdin=dump(volumes))
+        # No pre-bound PersistentVolumes: the claims get the cluster stack's default
+        # StorageClass (local-path, WaitForFirstConsumer) and wait for its provisioner.
         # Restricted namespaces (and cluster-scoped objects) first and separately, so that their
         # apply output can be checked for Pod Security warnings on its own: the namespaces
         # enforcing `privileged` also warn at `restricted` by design.
@@ -61,6 +61,13 @@ def deployed(stack_name: str, tools: dict[str, str]) -> Iterator[Deployed]:
         strict = [d for d in docs if d["metadata"].get("namespace", "") in {"", *restricted}]
         rest = [d for d in docs if d not in strict]
         started = time.monotonic()
+        # CRDs first: the Gateways, HTTPRoutes, Certificates and ClusterIssuers after them are
+        # then checked by the apiserver against those CRDs' schemas.
+        crds = [d for d in docs if d["kind"] == "CustomResourceDefinition"]
+        if crds:
+            _apply(cluster, crds)
+            cluster.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
+        strict = [d for d in strict if d["kind"] != "CustomResourceDefinition"]
         strict_apply = _apply(cluster, strict)
         rest_apply = _apply(cluster, rest) if rest else None
         print(f"[{stack_name}] applied {len(docs)} objects in {time.monotonic() - started:.1f}s")

@@ -43,6 +43,42 @@ def _flatten(doc: Any) -> list[Obj]:
     return [doc]
 
 
+def load_cluster_services() -> list[Obj]:
+    """The objects of build/manifests/cluster alone."""
+    docs: list[Obj] = []
+    for path in sorted((manifests_root() / CLUSTER_SERVICES).rglob("*.yaml")):
+        with path.open(encoding="utf-8") as handle:
+            for doc in yaml.safe_load_all(handle):
+                docs.extend(_flatten(doc))
+    return docs
+
+
+def is_cluster_service(obj: Obj) -> bool:
+    return (
+        obj.get("metadata", {}).get("labels", {}).get("app.kubernetes.io/part-of")
+        in {
+            "homecare-cluster",
+            "homecare-monitoring",
+        }
+        or obj.get("kind") == "CustomResourceDefinition"
+    )
+
+
+def claim_names(workload: Obj) -> list[str]:
+    """The PersistentVolumeClaims a workload's pods mount (StatefulSet templates included)."""
+    spec = workload["spec"]
+    pod = spec["template"]["spec"] if "template" in spec else {}
+    names = [
+        v["persistentVolumeClaim"]["claimName"]
+        for v in pod.get("volumes", [])
+        if "persistentVolumeClaim" in v
+    ]
+    for template in spec.get("volumeClaimTemplates", []):
+        for ordinal in range(spec.get("replicas", 1)):
+            names.append(f"{template['metadata']['name']}-{workload['metadata']['name']}-{ordinal}")
+    return names
+
+
 def load(stack: str) -> list[Obj]:
     """Every object of one app stack and of the cluster services it runs on, Namespaces and
     other prerequisites first."""
@@ -78,43 +114,3 @@ def restricted_namespaces(docs: list[Obj]) -> list[str]:
 
 def dump(docs: list[Obj]) -> str:
     return yaml.safe_dump_all(docs, sort_keys=False)
-
-
-def _claims(docs: list[Obj]) -> list[tuple[str, str, Obj]]:
-    """(namespace, claim name, claim spec) of every PVC, including StatefulSet claim templates."""
-    claims = [
-        (d["metadata"]["namespace"], d["metadata"]["name"], d["spec"])
-        for d in of_kind(docs, "PersistentVolumeClaim")
-    ]
-    for sts in of_kind(docs, "StatefulSet"):
-        for template in sts["spec"].get("volumeClaimTemplates", []):
-            for ordinal in range(sts["spec"].get("replicas", 1)):
-                name = f"{template['metadata']['name']}-{sts['metadata']['name']}-{ordinal}"
-                claims.append((sts["metadata"]["namespace"], name, template["spec"]))
-    return claims
-
-
-def static_volumes(docs: list[Obj]) -> list[Obj]:
-    """One pre-bound hostPath PersistentVolume per claim of the stack.
-
-    The real cluster's storage provisioner creates these on demand; kwok nodes have no disks, so
-    the test provisions them statically and lets the controller-manager's PV binder bind them.
-    """
-    volumes = []
-    for namespace, name, spec in _claims(docs):
-        volumes.append(
-            {
-                "apiVersion": "v1",
-                "kind": "PersistentVolume",
-                "metadata": {"name": f"e2e-{namespace}-{name}"},
-                "spec": {
-                    "capacity": {"storage": spec["resources"]["requests"]["storage"]},
-                    "accessModes": spec["accessModes"],
-                    "storageClassName": spec.get("storageClassName", ""),
-                    "persistentVolumeReclaimPolicy": "Retain",
-                    "hostPath": {"path": f"/var/lib/homecare-e2e/{namespace}/{name}"},
-                    "claimRef": {"namespace": namespace, "name": name},
-                },
-            }
-        )
-    return volumes

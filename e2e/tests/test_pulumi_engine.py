@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from kube import REPO, Cluster, tool_paths, wait_until
-from manifests import dump, load, static_volumes
+from manifests import dump, load_cluster_services
 from pulumi import automation as auto
 
 STACK = "dev"
@@ -79,8 +79,8 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     cluster = Cluster(REPO / "build" / "e2e" / "test-pulumi", PORT_BASE, tools)
     cluster.up()
     try:
-        volumes = static_volumes(load(STACK))
-        cluster.kubectl("apply", "--server-side", "-f", "-", stdin=dump(volumes))
+        # The cluster-services stack first (CRDs, default StorageClass, GatewayClass).
+        cluster.kubectl("apply", "--server-side", "-f", "-", stdin=dump(load_cluster_services()))
         env = {
             "PATH": f"{bin_dir}:{os.environ['PATH']}",
             "PULUMI_HOME": str(root / "home"),
@@ -107,6 +107,9 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
         stack.set_config(
             "homecare:backupAgeRecipients", auto.ConfigValue(value=_age_recipient(), secret=True)
         )
+        # The e2e kubeconfig's context; no registry runs here, so the image pre-flight is off.
+        stack.set_config("kubernetes:context", auto.ConfigValue(value="homecare-e2e"))
+        stack.set_config("homecare:registry.check", auto.ConfigValue(value="false"), path=True)
         yield Engine(cluster, stack)
     finally:
         cluster.down()
@@ -128,6 +131,17 @@ def test_up_deploys_the_stack(engine: Engine) -> None:
     for deployment in engine.cluster.items("deployments", NAMESPACE):
         status = deployment["status"]
         assert status.get("availableReplicas") == deployment["spec"]["replicas"], status
+
+
+@pytest.mark.timeout(900)
+def test_second_up_leaves_the_hpa_replica_count_alone(engine: Engine) -> None:
+    """The HPA scaled backend (here: the scale subresource, as the HPA controller writes it);
+    `pulumi up` again must not reset it: the program leaves `replicas` to the HPA."""
+    engine.cluster.kubectl("scale", "deployment/backend", "-n", NAMESPACE, "--replicas=2")
+    result = engine.stack.up(on_output=_print, color="never")
+    assert result.summary.result == "succeeded"
+    backend = engine.cluster.get("deployment", "backend", "-n", NAMESPACE)
+    assert backend["spec"]["replicas"] == 2
 
 
 def test_second_preview_shows_no_changes(engine: Engine) -> None:

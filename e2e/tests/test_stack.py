@@ -18,7 +18,7 @@ import pytest
 import yaml
 from conftest import Deployed
 from kube import Cluster, Obj, label_selector, names, wait_until
-from manifests import dump, load, of_kind, stacks
+from manifests import claim_names, dump, is_cluster_service, load, of_kind, stacks
 from placement import ROLE_LABEL, allowed_on, constrains_role, pod_template, tolerates
 
 CONTROL_PLANE_NODE = "msi-master"
@@ -63,8 +63,10 @@ def test_app_namespaces_enforce_restricted(deployed: Deployed) -> None:
 
 
 def test_workloads_become_available_on_the_right_nodes(deployed: Deployed) -> None:
+    """Every workload without a volume rolls out on a node it allows (cluster services
+    included). Workloads with PersistentVolumeClaims: see the next test."""
     cluster = deployed.cluster
-    workloads = [d for d in deployed.docs if d["kind"] in WORKLOADS]
+    workloads = [d for d in deployed.docs if d["kind"] in WORKLOADS and not claim_names(d)]
     assert workloads, "the stack has no Deployment/StatefulSet/DaemonSet"
     for workload in workloads:
         kind, namespace, name = _key(workload)
@@ -74,7 +76,8 @@ def test_workloads_become_available_on_the_right_nodes(deployed: Deployed) -> No
     nodes = {n["metadata"]["name"]: n for n in cluster.items("nodes")}
     for workload in workloads:
         template = pod_template(workload)
-        assert constrains_role(template), f"{names([workload])} does not pin {ROLE_LABEL}"
+        if not is_cluster_service(workload):
+            assert constrains_role(template), f"{names([workload])} does not pin {ROLE_LABEL}"
         pods = _pods_of(cluster, workload)
         assert pods, f"{names([workload])} has no pods"
         for pod in pods:
@@ -88,6 +91,36 @@ def test_workloads_become_available_on_the_right_nodes(deployed: Deployed) -> No
             assert tolerates(pod["spec"], node["spec"].get("taints", [])), (
                 f"{pod_name} runs on {node_name} without tolerating its taints"
             )
+
+
+def test_claims_get_the_default_class_and_a_node_for_the_provisioner(deployed: Deployed) -> None:
+    """No pre-bound volumes: every claim gets the default StorageClass (local-path) from the
+    admission plugin, and the scheduler picks the node of each claim's consumer
+    (``volume.kubernetes.io/selected-node``, WaitForFirstConsumer) on a node the pod allows.
+    Binding itself needs the provisioner's helper pod to create the directory on a real node:
+    kwok runs no containers, so that step is proven only on a real cluster."""
+    cluster = deployed.cluster
+    nodes = {n["metadata"]["name"]: n for n in cluster.items("nodes")}
+    consumers = [d for d in deployed.docs if d["kind"] in WORKLOADS and claim_names(d)]
+    assert consumers, "every stack has a database or backup claim"
+    for workload in consumers:
+        namespace = workload["metadata"]["namespace"]
+        for claim in claim_names(workload):
+
+            def selected(claim: str = claim, namespace: str = namespace) -> str | None:
+                pvc = cluster.get("pvc", claim, "-n", namespace)
+                node: str | None = (
+                    pvc["metadata"].get("annotations", {}).get("volume.kubernetes.io/selected-node")
+                )
+                return node
+
+            wait_until(f"pvc {namespace}/{claim} to get a selected node", selected, timeout=90)
+            pvc = cluster.get("pvc", claim, "-n", namespace)
+            assert pvc["spec"]["storageClassName"] == "local-path", pvc["spec"]
+            node = nodes[str(selected())]
+            assert allowed_on(pod_template(workload), node["metadata"]["labels"])
+    for pvc in cluster.items("pvc"):
+        assert pvc["spec"].get("storageClassName") == "local-path", pvc["metadata"]
 
 
 def test_cronjobs_pin_a_node_role(deployed: Deployed) -> None:
