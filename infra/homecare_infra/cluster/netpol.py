@@ -1,7 +1,7 @@
 """NetworkPolicy enforcement for flannel, which implements none: ``kube-network-policies`` (SIG
 Network) on every node, filtering pod traffic through nfqueue.
 
-Flannel itself is Ansible's (control_plane role); its ``--iface-can-reach`` ties the pod network
+Flannel itself is Ansible's (control_plane role); its ``--iface=$(NODE_IP)`` ties the pod network
 to the pinned node IP (see docs/runbooks/bootstrap.md). The agent needs NRI, which containerd 2.x
 enables by default.
 """
