@@ -149,6 +149,20 @@ ACTORS: dict[str, Role] = {
     **dict.fromkeys(["create_booking", "list_bookings", "get_booking"], F),
     "change_booking_status": C,
     **dict.fromkeys(
+        [
+            "create_series",
+            "get_series",
+            "get_cancellation_terms",
+            "get_booking_split",
+            "get_recipient_month",
+            "create_payment",
+            "get_payment",
+            "confirm_payment",
+            "toss_webhook",
+        ],
+        F,
+    ),
+    **dict.fromkeys(
         ["list_notifications", "mark_notification_read", "register_device", "delete_device"], F
     ),
     "stream_events": F,

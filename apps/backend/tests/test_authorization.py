@@ -63,6 +63,23 @@ async def build_world(
     await client.post(
         f"/v1/caregivers/{ca.caregiver_id}/days-off", json={"day": "2027-01-01"}, headers=ca.headers
     )
+    payment = await client.post(f"/v1/bookings/{booking.json()['id']}/payment", headers=fa.headers)
+    assert payment.status_code == 201, payment.text
+    series_start = (start + timedelta(weeks=3)).date()
+    series = await client.post(
+        "/v1/booking-series",
+        json={
+            "recipient_id": recipient.json()["id"],
+            "caregiver_id": str(ca.caregiver_id),
+            "slots": [
+                {"weekday": series_start.weekday(), "start": "09:00", "duration_minutes": 60}
+            ],
+            "start_date": series_start.isoformat(),
+            "count": 2,
+        },
+        headers=fa.headers,
+    )
+    assert series.status_code == 201, series.text
     return World(
         actors,
         {
@@ -71,6 +88,10 @@ async def build_world(
             "caregiver": ca.caregiver_id,
             "device": device.json()["id"],
             "agency_b": agency_b,
+            "payment": payment.json()["id"],
+            "amount": payment.json()["amount_krw"],
+            "series": series.json()["id"],
+            "month": start.strftime("%Y-%m"),
         },
     )
 
@@ -115,6 +136,21 @@ ROUTES: list[tuple[str, str, str, Any, str, list[str]]] = [
      "admin", ["caregiver_a", "family_a", "agency_admin_b"]),
     ("delete device", "DELETE", "/v1/devices/{device}", None, "family_a",
      ["family_b", "caregiver_a", "admin"]),
+    ("booking split", "GET", "/v1/billing/bookings/{booking}/split", None, "family_a",
+     ["family_b", "caregiver_b", "agency_admin_b"]),
+    ("recipient month", "GET", "/v1/billing/recipients/{recipient}/months/{month}", None,
+     "family_a", ["family_b", "caregiver_a", "agency_admin_b"]),
+    ("cancellation terms", "GET", "/v1/bookings/{booking}/cancellation", None, "family_a",
+     ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b", "admin"]),
+    ("create payment", "POST", "/v1/bookings/{booking}/payment", None, "family_a",
+     ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b", "admin"]),
+    ("get payment", "GET", "/v1/payments/{payment}", None, "family_a",
+     ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b"]),
+    ("confirm payment", "POST", "/v1/payments/{payment}/confirm",
+     {"payment_key": "manual-key-1", "amount_krw": "AMOUNT"}, "family_a",
+     ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b", "admin"]),
+    ("get series", "GET", "/v1/booking-series/{series}", None, "family_a",
+     ["family_b", "caregiver_b", "agency_admin_b"]),
     ("delete recipient", "DELETE", "/v1/recipients/{recipient}", None, "admin",
      ["family_b", "caregiver_a", "agency_admin_b"]),
 ]  # fmt: skip
@@ -123,6 +159,8 @@ ROUTES: list[tuple[str, str, str, Any, str, list[str]]] = [
 def fill(value: Any, ids: dict[str, Any], recipient_body: dict[str, Any]) -> Any:
     if value == "RECIPIENT":
         return recipient_body
+    if value == "AMOUNT":
+        return ids["amount"]
     if isinstance(value, str):
         return value.format(**ids)
     if isinstance(value, dict):
@@ -160,11 +198,15 @@ async def test_other_users_get_403_or_404(
         # active booking is cancelled.
         family = world.actors["family_a"]
         assert (await client.delete(url, headers=family.headers)).status_code == 409
-        await client.post(
-            f"/v1/bookings/{world.ids['booking']}/status",
-            json={"status": "cancelled"},
-            headers=family.headers,
+        series = await client.get(
+            f"/v1/booking-series/{world.ids['series']}", headers=family.headers
         )
+        for booking_id in [world.ids["booking"], *(v["id"] for v in series.json()["visits"])]:
+            await client.post(
+                f"/v1/bookings/{booking_id}/status",
+                json={"status": "cancelled_by_family"},
+                headers=family.headers,
+            )
         owner_response = await client.delete(url, headers=family.headers)
     else:
         owner_response = await client.request(
@@ -190,11 +232,16 @@ async def test_lists_are_scoped(
     assert await ids("/v1/recipients", "family_a") == {world.ids["recipient"]}
     assert await ids("/v1/recipients", "family_b") == set()
     assert (await client.get("/v1/recipients", headers=a["caregiver_a"].headers)).status_code == 403
-    assert await ids("/v1/bookings", "family_a") == {world.ids["booking"]}
-    assert await ids("/v1/bookings", "caregiver_a") == {world.ids["booking"]}
+    series = await client.get(
+        f"/v1/booking-series/{world.ids['series']}", headers=a["family_a"].headers
+    )
+    visits = {world.ids["booking"], *(v["id"] for v in series.json()["visits"])}
+    assert len(visits) == 3
+    assert await ids("/v1/bookings", "family_a") == visits
+    assert await ids("/v1/bookings", "caregiver_a") == visits
     assert await ids("/v1/bookings", "caregiver_b") == set()
     assert await ids("/v1/bookings", "agency_admin_b") == set()
     assert await ids("/v1/caregivers", "agency_admin_b") == {str(a["caregiver_b"].caregiver_id)}
     assert await ids("/v1/caregivers", "caregiver_a") == {str(a["caregiver_a"].caregiver_id)}
     assert len(await ids("/v1/caregivers", "admin")) == 2
-    assert len(await ids("/v1/bookings", "admin")) == 1
+    assert len(await ids("/v1/bookings", "admin")) == 3

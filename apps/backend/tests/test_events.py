@@ -54,7 +54,7 @@ async def create_booking(
         json={
             "recipient_id": recipient.json()["id"],
             "caregiver_id": str(caregiver.caregiver_id),
-            "start_at": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
+            "start_at": (datetime.now(UTC) + timedelta(minutes=10)).isoformat(),
             "duration_minutes": 120,
         },
         headers=family.headers,
@@ -114,7 +114,7 @@ async def test_sse_replays_missed_events_after_reconnect(
             (live,) = await sse_events(stream.aiter_lines(), 1)
         assert live["event"] == "booking.status_changed"
         assert live["data"]["payload"]["booking_id"] == booking_id
-        assert live["data"]["payload"]["status"] == "requested"
+        assert live["data"]["payload"]["status"] == "offered"
 
         # Disconnected: two more changes happen.
         status_url = f"/v1/bookings/{booking_id}/status"

@@ -183,7 +183,7 @@ async def test_double_booking_is_refused_by_the_database(
     # Cancelling frees the slot.
     await client.post(
         f"/v1/bookings/{first.json()['id']}/status",
-        json={"status": "cancelled"},
+        json={"status": "cancelled_by_family"},
         headers=family.headers,
     )
     assert (await book(0)).status_code == 201
@@ -203,7 +203,7 @@ async def test_booking_transitions_follow_the_roles(
             json={
                 "recipient_id": recipient["id"],
                 "caregiver_id": str(caregiver.caregiver_id),
-                "start_at": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
+                "start_at": (datetime.now(UTC) + timedelta(minutes=10)).isoformat(),
                 "duration_minutes": 180,
             },
             headers=family.headers,
@@ -213,7 +213,7 @@ async def test_booking_transitions_follow_the_roles(
     for target in ("confirmed", "in_progress", "completed"):
         moved = await client.post(url, json={"status": target}, headers=caregiver.headers)
         assert moved.json()["status"] == target
-    late = await client.post(url, json={"status": "cancelled"}, headers=family.headers)
+    late = await client.post(url, json={"status": "cancelled_by_family"}, headers=family.headers)
     assert late.status_code == 409
     assert late.json()["code"] == "invalid_transition"
 

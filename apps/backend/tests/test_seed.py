@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -61,3 +63,25 @@ def test_seed_cli_says_why_it_refuses(migrated_url: str) -> None:
     )
     assert done.returncode == 2, done.stderr
     assert "refusing to seed demo data in HOMECARE_ENV=prod" in done.stderr
+
+
+async def test_demo_month_shows_the_split(engine: AsyncEngine, client: httpx.AsyncClient) -> None:
+    await seed(engine)
+    login = await client.post(
+        "/v1/auth/login", json={"email": "family1@demo.homecare.kr", "password": DEMO_PASSWORD}
+    )
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    recipients = (await client.get("/v1/recipients", headers=headers)).json()["items"]
+    grade_3 = next(r for r in recipients if r["name"] == "한말순")
+    assert (grade_3["care_grade"], grade_3["copay_category"]) == ("3", "standard")
+    now = datetime.now(ZoneInfo("Asia/Seoul"))
+    month = await client.get(
+        f"/v1/billing/recipients/{grade_3['id']}/months/{now:%Y-%m}", headers=headers
+    )
+    assert month.status_code == 200, month.text
+    view = month.json()
+    assert len(view["visits"]) >= 20  # every day of the month but Sundays and holidays
+    assert view["copay_percent"] == 15
+    assert view["limit_used_krw"] + (view["limit_remaining_krw"] or 0) == view["limit_krw"]
+    # 20+ four-hour visits pass a grade-3 limit: the demo month shows self-pay above it.
+    assert sum(v["above_limit_krw"] for v in view["visits"]) > 0

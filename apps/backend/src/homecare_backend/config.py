@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr, model_validator
 
 from homecare_shared.settings import ServiceSettings, is_placeholder
 
@@ -18,6 +19,15 @@ class Settings(ServiceSettings):
     fcm_credentials: SecretStr = SecretStr("dev-only-fcm-credentials-placeholder")
     fcm_base_url: str = "https://fcm.googleapis.com"
     toss_secret_key: SecretStr = SecretStr("dev-only-toss-secret-key-placeholder")
+    toss_base_url: str = "https://api.tosspayments.com"
+    toss_timeout_s: float = Field(default=10.0, gt=0, le=60)
+    toss_attempts: int = Field(default=3, ge=1, le=10)
+    # `manual` approves payments in memory (dev and `make up` only); None = manual in dev/test,
+    # toss elsewhere. Outside dev/test `manual` is refused.
+    payments_provider: Literal["manual", "toss"] | None = None
+    # Cancellation policy: free until this many hours before the start, then this share kept.
+    cancellation_free_hours: int = Field(default=24, ge=0, le=24 * 14)
+    cancellation_late_percent: int = Field(default=50, ge=0, le=100)
     matching_url: str = "http://127.0.0.1:8001"
 
     access_token_ttl_s: int = 15 * 60
@@ -31,6 +41,21 @@ class Settings(ServiceSettings):
     inline_dispatcher: bool | None = None
     # The worker's own /healthz, /readyz and /metrics (Kubernetes probes, Prometheus); 0 disables.
     worker_http_port: int = 8002
+
+    @property
+    def payment_provider_name(self) -> Literal["manual", "toss"]:
+        if self.payments_provider is not None:
+            return self.payments_provider
+        return "manual" if self.is_dev else "toss"
+
+    @model_validator(mode="after")
+    def _no_manual_payments_outside_dev(self) -> Settings:
+        if not self.is_dev and self.payments_provider == "manual":
+            raise ValueError(
+                f"HOMECARE_PAYMENTS_PROVIDER=manual is for dev only; in {self.env} use toss "
+                "(and set HOMECARE_TOSS_SECRET_KEY)"
+            )
+        return self
 
     @property
     def runs_inline_dispatcher(self) -> bool:

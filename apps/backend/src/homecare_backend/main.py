@@ -17,7 +17,9 @@ from homecare_backend import __version__, background, metrics
 from homecare_backend.agencies.router import router as agencies_router
 from homecare_backend.api import malformed_ids_are_not_found
 from homecare_backend.auth.router import router as auth_router
+from homecare_backend.billing.router import router as billing_router
 from homecare_backend.bookings.router import router as bookings_router
+from homecare_backend.bookings.router import series_router as booking_series_router
 from homecare_backend.caregivers.router import me_router as caregivers_me_router
 from homecare_backend.caregivers.router import router as caregivers_router
 from homecare_backend.config import Settings, get_settings
@@ -26,6 +28,8 @@ from homecare_backend.dispatch.router import router as dispatch_router
 from homecare_backend.migrate import head_revision
 from homecare_backend.notifications.hub import EventHub
 from homecare_backend.notifications.router import router as notifications_router
+from homecare_backend.payments.router import router as payments_router
+from homecare_backend.payments.wiring import build_provider, cancellation_policy
 from homecare_backend.recipients.router import router as recipients_router
 from homecare_backend.users.router import router as users_router
 from homecare_shared.logging import configure_logging
@@ -47,6 +51,9 @@ ROUTERS = (
     caregivers_router,
     agencies_router,
     bookings_router,
+    booking_series_router,
+    billing_router,
+    payments_router,
     notifications_router,
     dispatch_router,
 )
@@ -59,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     hub = EventHub(settings.database_url)
     # Matching is asked when a dispatch starts (a request), so its client exists without lifespan.
     matching_http = background.matching_client(settings)
+    payment_provider = build_provider(settings)
 
     async def readiness() -> Readiness:
         return await check_database(engine, head_revision)
@@ -69,11 +77,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stack.push_async_callback(engine.dispose)
             stack.push_async_callback(hub.close)
             stack.push_async_callback(matching_http.aclose)
+            stack.push_async_callback(payment_provider.aclose)
             if settings.runs_inline_dispatcher:
                 http = await stack.enter_async_context(httpx.AsyncClient(timeout=10))
                 await stack.enter_async_context(
                     background.running_loops(
-                        engine=engine, settings=settings, http=http, dispatch=app.state.dispatch
+                        engine=engine,
+                        settings=settings,
+                        http=http,
+                        dispatch=app.state.dispatch,
+                        payment_provider=payment_provider,
                     )
                 )
             yield
@@ -91,6 +104,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.hub = hub
+    app.state.payment_provider = payment_provider
+    app.state.cancellation_policy = cancellation_policy(settings)
     app.state.dispatch = background.build_dispatch(matching_http)
     for router in ROUTERS:
         app.include_router(router)

@@ -2,7 +2,7 @@
 
 from homecare_backend.agencies.models import Agency
 from homecare_backend.auth.models import LoginAttempt, RefreshToken
-from homecare_backend.bookings.models import Booking, BookingStatus
+from homecare_backend.bookings.models import Booking, BookingSeries, BookingStatus
 from homecare_backend.caregivers.models import (
     CaregiverDayOff,
     CaregiverProfile,
@@ -11,7 +11,9 @@ from homecare_backend.caregivers.models import (
 )
 from homecare_backend.db import Base
 from homecare_backend.dispatch.models import Dispatch, DispatchOffer
+from homecare_backend.idempotency import IdempotencyKey
 from homecare_backend.notifications.models import DeviceToken, Notification, OutboxEvent
+from homecare_backend.payments.models import Payment
 from homecare_backend.recipients.models import CareRecipient
 from homecare_backend.users.models import Role, User
 
@@ -19,6 +21,7 @@ __all__ = [
     "Agency",
     "Base",
     "Booking",
+    "BookingSeries",
     "BookingStatus",
     "CareRecipient",
     "CaregiverDayOff",
@@ -27,9 +30,11 @@ __all__ = [
     "DeviceToken",
     "Dispatch",
     "DispatchOffer",
+    "IdempotencyKey",
     "LoginAttempt",
     "Notification",
     "OutboxEvent",
+    "Payment",
     "RefreshToken",
     "Role",
     "User",

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from homecare_backend.auth import passwords
+from homecare_backend.billing.calculator import SEOUL, is_public_holiday
 from homecare_backend.config import get_settings
 from homecare_backend.db import create_engine
 from homecare_backend.models import (
@@ -55,11 +56,18 @@ RECIPIENTS = [
 # (recipient index, caregiver index, days from today, start hour, hours, status)
 BOOKINGS = [
     (0, 0, 1, 9, 3, "confirmed"),
-    (1, 0, 1, 13, 2, "requested"),
+    (1, 0, 1, 13, 2, "offered"),
     (2, 2, 2, 10, 4, "confirmed"),
-    (3, 3, 3, 14, 3, "requested"),
+    (3, 3, 3, 14, 3, "offered"),
     (0, 6, -2, 9, 3, "completed"),
 ]
+
+
+# 본인부담 categories of the demo recipients (by index), so the split shows each rate.
+COPAY = ["standard", "reduced_40", "reduced_60", "basic_livelihood"]
+# A month of 방문요양 for 한말순 (grade 3): every day but Sundays and holidays this month,
+# 14:00–18:00 Seoul time with caregiver 이순자; it crosses the month's limit near the end.
+MONTH_RECIPIENT, MONTH_CAREGIVER = 0, 1
 
 
 def demo_id(kind: str, key: str) -> uuid.UUID:
@@ -157,6 +165,7 @@ def demo_rows() -> dict[type[Any], list[dict[str, Any]]]:
             "preferred_gender": "female" if i != 2 else None,
             "preferred_languages": ["ko"],
             "notes": "",
+            "copay_category": COPAY[i],
         }
         for i, (f, name, year, address, lat, lon) in enumerate(RECIPIENTS)
     ]
@@ -172,8 +181,15 @@ def demo_rows() -> dict[type[Any], list[dict[str, Any]]]:
                 "start_at": start,
                 "end_at": start + timedelta(hours=hours),
                 "status": status,
+                "started_at": start if status == "completed" else None,
+                "finished_at": start + timedelta(hours=hours) if status == "completed" else None,
             }
         )
+    bookings.extend(
+        month_of_visits(
+            demo_id("recipient", str(MONTH_RECIPIENT)), demo_id("caregiver", str(MONTH_CAREGIVER))
+        )
+    )
     return {
         Agency: [{"id": agency_id, "name": AGENCY}],
         User: users,
@@ -183,6 +199,31 @@ def demo_rows() -> dict[type[Any], list[dict[str, Any]]]:
         CareRecipient: recipients,
         Booking: bookings,
     }
+
+
+def month_of_visits(recipient_id: uuid.UUID, caregiver_id: uuid.UUID) -> list[dict[str, Any]]:
+    now = datetime.now(SEOUL)
+    day = date(now.year, now.month, 1)
+    visits = []
+    while day.month == now.month:
+        if day.weekday() < 6 and not is_public_holiday(day):
+            start = datetime.combine(day, time(14), SEOUL)
+            end = start + timedelta(hours=4)
+            done = end < now
+            visits.append(
+                {
+                    "id": demo_id("visit", f"{recipient_id}:{day.isoformat()}"),
+                    "recipient_id": recipient_id,
+                    "caregiver_id": caregiver_id,
+                    "start_at": start,
+                    "end_at": end,
+                    "status": "completed" if done else "confirmed",
+                    "started_at": start if done else None,
+                    "finished_at": end if done else None,
+                }
+            )
+        day += timedelta(days=1)
+    return visits
 
 
 SEEDABLE_ENVS = ("dev", "test")

@@ -41,7 +41,7 @@ _DAYS_OFF = """
 SELECT caregiver_id::text, day FROM caregiver_days_off WHERE day >= $1::date {only}"""
 _BOOKINGS = """
 SELECT caregiver_id::text, start_at, end_at FROM bookings
-WHERE caregiver_id IS NOT NULL AND status IN ('requested', 'confirmed', 'in_progress')
+WHERE caregiver_id IS NOT NULL AND status IN ('requested', 'offered', 'confirmed', 'in_progress')
   AND end_at > now() {only}"""
 
 

@@ -1,46 +1,94 @@
-"""Bookings: who may see and move them, with every change announced through the outbox.
+"""Bookings: who may see and move them, recurring series, with every change announced.
 
 Families see bookings of their recipients, caregivers the ones assigned to them, agency admins
 those of their agency's caregivers, platform admins all. Double booking is refused by the
-database (EXCLUDE constraint), not by a racy check here.
+database (EXCLUDE constraint on every visit row), not by a racy check here.
+
+A recurring booking is a `BookingSeries` whose visits are ordinary `bookings` rows, created up
+to a rolling horizon (`HORIZON`) at once and then by the worker (`materialise_due`).
 """
 
 from __future__ import annotations
 
+import itertools
 import uuid
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from homecare_backend import metrics
 from homecare_backend.api import page_by_id
-from homecare_backend.bookings.models import Booking, BookingStatus
-from homecare_backend.bookings.schemas import BookingIn
+from homecare_backend.bookings.cancellation import (
+    SEOUL,
+    CancellationPolicy,
+    CancellationTerms,
+    CancelledBy,
+    terms,
+)
+from homecare_backend.bookings.models import (
+    ACTIVE_STATUSES,
+    Booking,
+    BookingSeries,
+    BookingStatus,
+)
+from homecare_backend.bookings.recurrence import Recurrence, RecurrenceError, WeeklySlot
+from homecare_backend.bookings.schemas import BookingIn, SeriesIn
 from homecare_backend.caregivers import service as caregivers_service
 from homecare_backend.caregivers.models import CaregiverProfile
 from homecare_backend.notifications import outbox
+from homecare_backend.payments import service as payments_service
+from homecare_backend.payments.provider import (
+    PaymentProvider,
+    ProviderError,
+    ProviderUnavailableError,
+)
 from homecare_backend.recipients import service as recipients_service
 from homecare_backend.recipients.models import CareRecipient
 from homecare_backend.users.models import Role, User
 from homecare_shared.errors import ProblemError
+from homecare_shared.logging import get_logger
 
+log = get_logger("homecare.bookings")
 MAX_LEAD = timedelta(days=366)
+HORIZON = timedelta(weeks=8)
 S = BookingStatus
-# (role, from, to) moves each party may make.
-TRANSITIONS: dict[Role, set[tuple[S, S]]] = {
-    Role.FAMILY: {(S.REQUESTED, S.CANCELLED), (S.CONFIRMED, S.CANCELLED)},
-    Role.CAREGIVER: {
-        (S.REQUESTED, S.CONFIRMED),
-        (S.CONFIRMED, S.IN_PROGRESS),
-        (S.IN_PROGRESS, S.COMPLETED),
-        (S.REQUESTED, S.CANCELLED),
-        (S.CONFIRMED, S.CANCELLED),
-    },
-    Role.PLATFORM_ADMIN: {(S.REQUESTED, S.CANCELLED), (S.CONFIRMED, S.CANCELLED)},
-    Role.AGENCY_ADMIN: set(),
+_CANCELLABLE = (S.REQUESTED, S.OFFERED, S.CONFIRMED)
+# (from, to) moves each role may make; nothing else is allowed to anyone.
+TRANSITIONS: dict[Role, frozenset[tuple[S, S]]] = {
+    Role.FAMILY: frozenset(
+        {(s, S.CANCELLED_BY_FAMILY) for s in _CANCELLABLE} | {(S.CONFIRMED, S.NO_SHOW)}
+    ),
+    Role.CAREGIVER: frozenset(
+        {
+            (S.OFFERED, S.CONFIRMED),
+            (S.OFFERED, S.DECLINED),
+            (S.CONFIRMED, S.IN_PROGRESS),
+            (S.IN_PROGRESS, S.COMPLETED),
+            (S.CONFIRMED, S.CANCELLED_BY_CAREGIVER),
+        }
+    ),
+    Role.AGENCY_ADMIN: frozenset({(S.CONFIRMED, S.NO_SHOW), (S.COMPLETED, S.SETTLED)}),
+    Role.PLATFORM_ADMIN: frozenset(
+        {
+            (S.REQUESTED, S.EXPIRED),
+            (S.OFFERED, S.EXPIRED),
+            (S.CONFIRMED, S.NO_SHOW),
+            (S.COMPLETED, S.SETTLED),
+        }
+    ),
 }
+# Moves that only make sense once the visit's start has passed.
+_AFTER_START = {(S.CONFIRMED, S.NO_SHOW), (S.CONFIRMED, S.IN_PROGRESS)}
+_CANCELLED_BY = {
+    S.CANCELLED_BY_FAMILY: CancelledBy.FAMILY,
+    S.CANCELLED_BY_CAREGIVER: CancelledBy.CAREGIVER,
+    S.NO_SHOW: CancelledBy.NO_SHOW,
+}
+# Starting early is fine within this margin (the caregiver arrives a little before).
+START_EARLY = timedelta(minutes=30)
 
 
 def not_found(booking_id: uuid.UUID) -> ProblemError:
@@ -78,6 +126,14 @@ async def get_visible(
     return found
 
 
+async def get_owned(session: AsyncSession, user: User, booking_id: uuid.UUID) -> Booking:
+    """A booking of one of the family's own recipients (403 for others who may see it)."""
+    booking = await get_visible(session, user, booking_id)
+    if user.role != Role.FAMILY:
+        raise ProblemError(403, "not_owner", "Only the family can do this", "Ask the family.")
+    return booking
+
+
 async def _announce(session: AsyncSession, booking: Booking, reason: str) -> None:
     """Tell the family and the caregiver (feed/SSE/push) and the matching index."""
     family_id = await session.scalar(
@@ -99,35 +155,42 @@ async def _announce(session: AsyncSession, booking: Booking, reason: str) -> Non
     await outbox.enqueue_many(session, [(u, "booking.status_changed", payload) for u in users])
 
 
-def _double_booked(exc: IntegrityError) -> ProblemError:
-    if "ex_bookings_caregiver_no_overlap" in str(exc.orig):
-        return ProblemError(
-            409,
-            "caregiver_double_booked",
-            "The caregiver is already booked then",
-            "Pick another time or another caregiver.",
-        )
-    raise exc
+def _is_double_booking(exc: IntegrityError) -> bool:
+    return "ex_bookings_caregiver_no_overlap" in str(exc.orig)
 
 
-async def create(session: AsyncSession, user: User, data: BookingIn) -> Booking:
-    recipient = await recipients_service.get_owned(session, user, data.recipient_id)
+def _double_booked() -> ProblemError:
+    return ProblemError(
+        409,
+        "caregiver_double_booked",
+        "The caregiver is already booked then",
+        "Pick another time or another caregiver.",
+    )
+
+
+def _check_window(start_at: datetime) -> None:
     now = datetime.now(UTC)
-    if not now < data.start_at < now + MAX_LEAD:
+    if not now < start_at < now + MAX_LEAD:
         raise ProblemError(
             409,
             "booking_out_of_range",
             "Start time not bookable",
             "Bookings start in the future and at most one year ahead.",
         )
+
+
+async def create(session: AsyncSession, user: User, data: BookingIn) -> Booking:
+    recipient = await recipients_service.get_owned(session, user, data.recipient_id)
+    _check_window(data.start_at)
     if data.caregiver_id is not None:
         await caregivers_service.get_visible(session, user, data.caregiver_id)
     booking = Booking(
         recipient_id=recipient.id,
         caregiver_id=data.caregiver_id,
+        service_type=data.service_type.value,
         start_at=data.start_at,
         end_at=data.start_at + timedelta(minutes=data.duration_minutes),
-        status=S.REQUESTED,
+        status=S.OFFERED if data.caregiver_id is not None else S.REQUESTED,
         notes=data.notes,
     )
     session.add(booking)
@@ -135,7 +198,9 @@ async def create(session: AsyncSession, user: User, data: BookingIn) -> Booking:
         await session.flush()
     except IntegrityError as exc:
         await session.rollback()
-        raise _double_booked(exc) from exc
+        if _is_double_booking(exc):
+            raise _double_booked() from exc
+        raise
     await _announce(session, booking, "created")
     await session.commit()
     metrics.BOOKING_TRANSITIONS.labels(to=booking.status.value).inc()
@@ -143,10 +208,251 @@ async def create(session: AsyncSession, user: User, data: BookingIn) -> Booking:
     return booking
 
 
-async def change_status(
-    session: AsyncSession, user: User, booking_id: uuid.UUID, target: BookingStatus
-) -> Booking:
-    booking = await get_visible(session, user, booking_id, lock=True)
+def _recurrence(data: SeriesIn) -> Recurrence:
+    return Recurrence(
+        [
+            WeeklySlot(s.weekday, time.fromisoformat(s.start), s.duration_minutes)
+            for s in data.slots
+        ],
+        data.start_date,
+        data.end_date,
+        data.count,
+    )
+
+
+def _horizon_end(today: date | None = None) -> date:
+    return (today or datetime.now(SEOUL).date()) + HORIZON
+
+
+def _self_overlaps(windows: Sequence[tuple[datetime, datetime]]) -> list[datetime]:
+    ordered = sorted(windows)
+    return [b[0] for a, b in itertools.pairwise(ordered) if b[0] < a[1]]
+
+
+async def _conflicts(
+    session: AsyncSession, caregiver_id: uuid.UUID, windows: Sequence[tuple[datetime, datetime]]
+) -> list[dict[str, str]]:
+    overlaps = [and_(Booking.start_at < end, Booking.end_at > start) for start, end in windows]
+    rows = (
+        await session.execute(
+            select(Booking.start_at, Booking.end_at)
+            .where(
+                Booking.caregiver_id == caregiver_id,
+                Booking.status.in_(ACTIVE_STATUSES),
+                or_(*overlaps),
+            )
+            .order_by(Booking.start_at)
+        )
+    ).all()
+    return [
+        {"start_at": s.astimezone(SEOUL).isoformat(), "end_at": e.astimezone(SEOUL).isoformat()}
+        for s, e in rows
+    ]
+
+
+def _series_conflict(conflicts: list[dict[str, str]]) -> ProblemError:
+    dates = sorted({c["start_at"][:10] for c in conflicts})
+    return ProblemError(
+        409,
+        "series_conflicts",
+        "The caregiver is already booked on some dates of this series",
+        f"Nothing was booked. Conflicting dates (Asia/Seoul): {', '.join(dates)}.",
+        conflicts=conflicts,
+    )
+
+
+async def create_series(
+    session: AsyncSession, user: User, data: SeriesIn
+) -> tuple[BookingSeries, list[Booking]]:
+    """A recurring booking: all of it (up to the horizon) or, on any conflict, nothing."""
+    recipient = await recipients_service.get_owned(session, user, data.recipient_id)
+    if data.caregiver_id is not None:
+        await caregivers_service.get_visible(session, user, data.caregiver_id)
+    today = datetime.now(SEOUL).date()
+    if not today <= data.start_date <= today + MAX_LEAD:
+        raise ProblemError(
+            409,
+            "booking_out_of_range",
+            "Start date not bookable",
+            "A series starts today or later and at most one year ahead.",
+        )
+    recurrence = _recurrence(data)
+    try:
+        everything = recurrence.occurrences()
+    except RecurrenceError as exc:
+        raise ProblemError(409, exc.code, "Recurring pattern not usable", str(exc)) from exc
+    _check_window(everything[0][0])
+    if everything[-1][0] > datetime.now(UTC) + MAX_LEAD:
+        raise ProblemError(
+            409, "booking_out_of_range", "Series too far ahead", "A series ends within a year."
+        )
+    clashes = _self_overlaps(everything)
+    if clashes:
+        raise ProblemError(
+            409,
+            "recurrence_overlaps_itself",
+            "The weekly slots overlap each other",
+            f"Visits overlap on {', '.join(sorted({c.date().isoformat() for c in clashes}))}.",
+        )
+    until = _horizon_end()
+    windows = [w for w in everything if w[0].date() <= until]
+    series = BookingSeries(
+        recipient_id=recipient.id,
+        caregiver_id=data.caregiver_id,
+        service_type=data.service_type.value,
+        slots=[s.model_dump() for s in data.slots],
+        start_date=data.start_date,
+        end_date=data.end_date,
+        visit_count=data.count,
+        materialised_until=until,
+        notes=data.notes,
+    )
+    session.add(series)
+    await session.flush()
+    status = S.OFFERED if data.caregiver_id is not None else S.REQUESTED
+    visits = [
+        Booking(
+            recipient_id=recipient.id,
+            caregiver_id=data.caregiver_id,
+            series_id=series.id,
+            service_type=data.service_type.value,
+            start_at=start,
+            end_at=end,
+            status=status,
+            notes=data.notes,
+        )
+        for start, end in windows
+    ]
+    session.add_all(visits)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        await session.rollback()
+        if not _is_double_booking(exc) or data.caregiver_id is None:
+            raise
+        raise _series_conflict(await _conflicts(session, data.caregiver_id, everything)) from exc
+    if visits:
+        await _announce(session, visits[0], "series_created")
+    await session.commit()
+    metrics.BOOKING_TRANSITIONS.labels(to=status.value).inc(len(visits))
+    return series, visits
+
+
+async def get_series(session: AsyncSession, user: User, series_id: uuid.UUID) -> BookingSeries:
+    series = await session.get(BookingSeries, series_id)
+    visible = (
+        series is not None
+        and (
+            await session.execute(visible_to(user).where(Booking.series_id == series_id).limit(1))
+        ).scalar_one_or_none()
+        is not None
+    )
+    if series is None or not visible:
+        raise ProblemError(
+            404, "series_not_found", "Series not found", f"No series {series_id} you can see."
+        )
+    return series
+
+
+async def series_visits(session: AsyncSession, series_id: uuid.UUID) -> list[Booking]:
+    return list(
+        (
+            await session.scalars(
+                select(Booking).where(Booking.series_id == series_id).order_by(Booking.start_at)
+            )
+        ).all()
+    )
+
+
+async def materialise_due(sessions: async_sessionmaker[AsyncSession], today: date) -> int:
+    """Worker pass: extend every active series to the rolling horizon. An occurrence that would
+    overlap another visit of the caregiver is skipped (logged), the rest are created."""
+    until = today + HORIZON
+    async with sessions() as session:
+        ids = (
+            await session.scalars(
+                select(BookingSeries.id).where(
+                    BookingSeries.active.is_(True), BookingSeries.materialised_until < until
+                )
+            )
+        ).all()
+    created = 0
+    for series_id in ids:
+        async with sessions() as session:
+            created += await _extend(session, series_id, until)
+    return created
+
+
+async def _extend(session: AsyncSession, series_id: uuid.UUID, until: date) -> int:
+    series = (
+        await session.execute(
+            select(BookingSeries).where(BookingSeries.id == series_id).with_for_update()
+        )
+    ).scalar_one()
+    done = await session.scalar(
+        select(func.count()).select_from(Booking).where(Booking.series_id == series_id)
+    )
+    recurrence = Recurrence(
+        [
+            WeeklySlot(s["weekday"], time.fromisoformat(s["start"]), s["duration_minutes"])
+            for s in series.slots
+        ],
+        series.start_date,
+        series.end_date,
+        series.visit_count,
+    )
+    accepted = await session.scalar(
+        select(Booking.id)
+        .where(
+            Booking.series_id == series_id,
+            Booking.status.in_((S.CONFIRMED, S.IN_PROGRESS, S.COMPLETED, S.SETTLED)),
+        )
+        .limit(1)
+    )
+    if series.caregiver_id is None:
+        status = S.REQUESTED
+    else:
+        status = S.CONFIRMED if accepted is not None else S.OFFERED
+    created = 0
+    occurrences = recurrence.occurrences(until=until)
+    for start, end in occurrences:
+        if start.date() <= series.materialised_until:
+            continue
+        if series.visit_count is not None and (done or 0) + created >= series.visit_count:
+            break
+        visit = Booking(
+            recipient_id=series.recipient_id,
+            caregiver_id=series.caregiver_id,
+            series_id=series.id,
+            service_type=series.service_type,
+            start_at=start,
+            end_at=end,
+            status=status,
+            notes=series.notes,
+        )
+        try:
+            async with session.begin_nested():
+                session.add(visit)
+        except IntegrityError:
+            log.warning(
+                "bookings.series_occurrence_conflict",
+                series_id=str(series_id),
+                start_at=start.isoformat(),
+            )
+            continue
+        created += 1
+    series.materialised_until = until
+    await session.commit()
+    return created
+
+
+def cancellation_terms(
+    booking: Booking, policy: CancellationPolicy, paid_krw: int, by: CancelledBy
+) -> CancellationTerms:
+    return terms(policy, booking.start_at, datetime.now(UTC), by, paid_krw)
+
+
+def _check_move(user: User, booking: Booking, target: BookingStatus) -> None:
     move = (booking.status, target)
     if move not in TRANSITIONS[user.role]:
         if any(move in allowed for allowed in TRANSITIONS.values()):
@@ -155,18 +461,68 @@ async def change_status(
                 "not_your_move",
                 "Another party makes this change",
                 f"As {user.role.value} you cannot move a booking to {target.value}.",
+                current_status=booking.status.value,
             )
         raise ProblemError(
             409,
             "invalid_transition",
             "Status change not allowed",
-            f"As {user.role.value} you cannot move a booking from {booking.status.value} "
-            f"to {target.value}.",
+            f"A booking cannot move from {booking.status.value} to {target.value}.",
+            current_status=booking.status.value,
         )
+    if move in _AFTER_START and datetime.now(UTC) < booking.start_at - START_EARLY:
+        raise ProblemError(
+            409,
+            "visit_not_started",
+            "The visit has not started yet",
+            f"This change is possible from {booking.start_at.astimezone(SEOUL).isoformat()}.",
+            current_status=booking.status.value,
+        )
+
+
+async def change_status(
+    session: AsyncSession,
+    user: User,
+    booking_id: uuid.UUID,
+    target: BookingStatus,
+    *,
+    policy: CancellationPolicy,
+    provider: PaymentProvider | None,
+) -> Booking:
+    booking = await get_visible(session, user, booking_id, lock=True)
+    _check_move(user, booking, target)
+    now = datetime.now(UTC)
     booking.status = target
+    if target == S.CONFIRMED and booking.series_id is not None:
+        # Accepting one offered visit of a series accepts the series' other offered visits.
+        others = await session.scalars(
+            select(Booking)
+            .where(Booking.series_id == booking.series_id, Booking.status == S.OFFERED)
+            .with_for_update()
+        )
+        for other in others:
+            other.status = S.CONFIRMED
+    if target == S.IN_PROGRESS:
+        booking.started_at = now
+    elif target == S.COMPLETED:
+        booking.finished_at = now
+    payment = await payments_service.for_booking(session, booking.id, lock=True)
+    refund_due = 0
+    if target in _CANCELLED_BY and payment is not None:
+        paid = payment.amount_krw - payment.refunded_krw
+        deal = cancellation_terms(booking, policy, paid, _CANCELLED_BY[target])
+        why = f"{target.value} ({'free' if deal.free else 'late'} cancellation)"
+        refund_due = payments_service.schedule_refund(payment, deal.refund_krw, why)
     await _announce(session, booking, f"status_{target.value}")
-    await session.commit()
+    await session.commit()  # the cancellation and the refund it owes, together
     metrics.BOOKING_TRANSITIONS.labels(to=target.value).inc()
+    if refund_due and payment is not None and provider is not None:
+        try:
+            await payments_service.send_refund(session, provider, payment.id)
+        except (ProviderError, ProviderUnavailableError) as exc:
+            # The cancellation stands and the refund stays due: the worker resends it.
+            log.warning("bookings.refund_deferred", payment_id=str(payment.id), error=str(exc))
+            await session.rollback()
     await session.refresh(booking)
     return booking
 

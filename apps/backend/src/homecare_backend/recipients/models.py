@@ -36,6 +36,10 @@ class CareRecipient(Base):
             "preferred_gender IS NULL OR preferred_gender IN ('female','male')",
             name="preferred_gender_known",
         ),
+        CheckConstraint(
+            "copay_category IN ('standard','reduced_40','reduced_60','basic_livelihood')",
+            name="copay_category_known",
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -48,6 +52,8 @@ class CareRecipient(Base):
     latitude: Mapped[float] = mapped_column(Float)
     longitude: Mapped[float] = mapped_column(Float)
     care_grade: Mapped[str | None] = mapped_column(String(10))
+    # 본인부담 category (billing): standard 15%, reduced_40 9%, reduced_60 6%, basic_livelihood 0%
+    copay_category: Mapped[str] = mapped_column(String(20), server_default="standard")
     conditions: Mapped[list[str]] = mapped_column(ARRAY(String(40)), server_default="{}")
     preferred_gender: Mapped[str | None] = mapped_column(String(10))
     preferred_languages: Mapped[list[str]] = mapped_column(ARRAY(String(10)), server_default="{}")

@@ -23,6 +23,7 @@ class Condition(enum.StrEnum):
 
 
 CareGrade = Literal["1", "2", "3", "4", "5", "cognitive"]
+CopayCategory = Literal["standard", "reduced_40", "reduced_60", "basic_livelihood"]
 
 _EXAMPLE: dict[str, JsonValue] = {
     "name": "한말순",
@@ -31,6 +32,7 @@ _EXAMPLE: dict[str, JsonValue] = {
     "latitude": 37.5008,
     "longitude": 127.0365,
     "care_grade": "3",
+    "copay_category": "standard",
     "conditions": ["dementia", "mobility"],
     "preferred_gender": "female",
     "preferred_languages": ["ko"],
@@ -48,6 +50,10 @@ class RecipientIn(BaseModel):
     latitude: Latitude
     longitude: Longitude
     care_grade: CareGrade | None = None
+    copay_category: CopayCategory = Field(
+        default="standard",
+        description="본인부담: standard 15%, reduced_40 9%, reduced_60 6%, basic_livelihood 0%",
+    )
     conditions: list[Condition] = Field(default_factory=list, max_length=len(Condition))
     preferred_gender: Gender | None = None
     preferred_languages: list[Language] = Field(default_factory=list, max_length=len(Language))

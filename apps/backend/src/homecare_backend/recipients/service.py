@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import Select, select
+from sqlalchemy import delete as sa_delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from homecare_backend.api import page_by_id
 from homecare_backend.bookings.models import ACTIVE_STATUSES, Booking
+from homecare_backend.payments.models import Payment, PaymentStatus
 from homecare_backend.recipients.models import CareRecipient
 from homecare_backend.recipients.schemas import RecipientIn
 from homecare_backend.users.models import Role, User
@@ -97,6 +99,25 @@ async def delete(session: AsyncSession, user: User, recipient_id: uuid.UUID) -> 
             "recipient_has_active_bookings",
             "Care recipient has active bookings",
             "Cancel or complete the bookings first.",
+        )
+    # Payments never charged go with the recipient; charged ones are kept (refused below).
+    bookings_of = select(Booking.id).where(Booking.recipient_id == recipient.id)
+    await session.execute(
+        sa_delete(Payment).where(
+            Payment.booking_id.in_(bookings_of),
+            Payment.status.in_((PaymentStatus.PENDING, PaymentStatus.FAILED)),
+        )
+    )
+    charged = await session.scalar(
+        select(Payment.id).where(Payment.booking_id.in_(bookings_of)).limit(1)
+    )
+    if charged is not None:
+        await session.rollback()
+        raise ProblemError(
+            409,
+            "recipient_has_payments",
+            "Care recipient has payment records",
+            "Payments are kept for accounting; the recipient cannot be deleted.",
         )
     await session.delete(recipient)
     await session.commit()

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request, status
+from fastapi.responses import JSONResponse
+
+from homecare_backend import idempotency
+from homecare_backend.api import OBJECT_ERRORS, STRICT_QUERY, links_by_id
+from homecare_backend.auth.deps import CurrentUser, FamilyUser
+from homecare_backend.billing import service as billing_service
+from homecare_backend.bookings import service as bookings_service
+from homecare_backend.db import SessionDep
+from homecare_backend.idempotency import IdempotencyHeader
+from homecare_backend.payments import service
+from homecare_backend.payments.provider import PaymentProvider
+from homecare_backend.payments.schemas import ConfirmIn, PaymentOut, WebhookIn, WebhookOut
+from homecare_shared.openapi import problem_responses
+
+router = APIRouter(tags=["payments"], dependencies=[STRICT_QUERY])
+_LINKS = links_by_id("payment_id", GetPayment="get_payment", ConfirmPayment="confirm_payment")
+
+
+def _provider(request: Request) -> PaymentProvider:
+    provider: PaymentProvider = request.app.state.payment_provider
+    return provider
+
+
+def _json(payment: Any) -> Any:
+    return PaymentOut.model_validate(payment).model_dump(mode="json")
+
+
+@router.post(
+    "/v1/bookings/{booking_id}/payment",
+    status_code=status.HTTP_201_CREATED,
+    operation_id="create_payment",
+    summary="The family's payment for a booking, amount computed by the server",
+    response_model=PaymentOut,
+    responses={
+        200: {"model": PaymentOut, "description": "The booking's existing payment"},
+        201: {"links": _LINKS},
+        **OBJECT_ERRORS,
+        **problem_responses(409),
+    },
+)
+async def create_payment(
+    booking_id: uuid.UUID, request: Request, user: FamilyUser, session: SessionDep
+) -> JSONResponse:
+    booking = await bookings_service.get_owned(session, user, booking_id)
+    amount = await billing_service.family_share(session, booking)
+    payment, created = await service.create(session, booking, amount, _provider(request).name)
+    return JSONResponse(_json(payment), status_code=201 if created else 200)
+
+
+@router.get(
+    "/v1/payments/{payment_id}",
+    operation_id="get_payment",
+    summary="One payment",
+    responses=OBJECT_ERRORS,
+)
+async def get_payment(payment_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> PaymentOut:
+    return PaymentOut.model_validate(await service.get_visible(session, user, payment_id))
+
+
+@router.post(
+    "/v1/payments/{payment_id}/confirm",
+    operation_id="confirm_payment",
+    summary="Confirm (charge) a payment approved at the provider; send an Idempotency-Key",
+    response_model=PaymentOut,
+    responses={
+        **OBJECT_ERRORS,
+        **problem_responses(402, 409, 422, 503),
+    },
+)
+async def confirm_payment(
+    payment_id: uuid.UUID,
+    data: ConfirmIn,
+    request: Request,
+    user: FamilyUser,
+    session: SessionDep,
+    idempotency_key: IdempotencyHeader = None,
+) -> JSONResponse:
+    provider = _provider(request)
+
+    async def action() -> tuple[int, Any]:
+        payment = await service.confirm(
+            session, provider, user, payment_id, data.payment_key, data.amount_krw
+        )
+        return 200, _json(payment)
+
+    code, body = await idempotency.run(
+        session,
+        user.id,
+        idempotency_key,
+        f"POST /v1/payments/{payment_id}/confirm",
+        data.model_dump(mode="json"),
+        action,
+    )
+    return JSONResponse(body, status_code=code)
+
+
+@router.post(
+    "/v1/payments/webhooks/toss",
+    operation_id="toss_webhook",
+    summary="Toss PAYMENT_STATUS_CHANGED (verified by re-fetching the payment; replay-safe)",
+    responses=problem_responses(422, 503),
+)
+async def toss_webhook(data: WebhookIn, request: Request, session: SessionDep) -> WebhookOut:
+    payment_key = data.data.get("paymentKey")
+    order_id = data.data.get("orderId")
+    if not isinstance(payment_key, str) or not isinstance(order_id, str):
+        return WebhookOut(received=False)
+    if not (0 < len(payment_key) <= 200 and 0 < len(order_id) <= 64):
+        return WebhookOut(received=False)
+    applied = await service.handle_webhook(session, _provider(request), payment_key, order_id)
+    return WebhookOut(received=applied)

@@ -1,0 +1,285 @@
+"""`make bench-bookings`: booking creation under 200 concurrent clients — our API (auth,
+validation, ownership checks, outbox, EXCLUDE constraint) against a bare Starlette + asyncpg
+app that only INSERTs into the same table, measured in the same run on the same embedded
+PostgreSQL. Both run as real uvicorn processes; the clients contend for a limited set of
+(caregiver, hour) slots, so many attempts are refused, and after each run the database is
+checked for overlapping active bookings of one caregiver (must be 0).
+Writes build/bench/backend-bookings.json (format: docs/conventions.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from homecare_backend import migrate
+from homecare_backend.auth.tokens import issue_access_token
+from homecare_backend.users.models import Role
+from homecare_devtools.pg import EmbeddedPostgres
+from homecare_devtools.pytest_plugin import free_port
+
+OUT = Path("build/bench/backend-bookings.json")
+SECRET = "bench-jwt-secret-0123456789abcdefghijklmnop"  # noqa: S105 - throw-away bench key
+CAREGIVERS = 60
+SLOTS = 20  # hours per caregiver the clients fight over
+
+
+def baseline_app() -> Starlette:
+    """The floor: parse JSON, one INSERT, 201 or 409 on the exclusion constraint."""
+    state: dict[str, asyncpg.Pool] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        state["pool"] = await asyncpg.create_pool(os.environ["BENCH_DSN"], max_size=30)
+        yield
+        await state["pool"].close()
+
+    async def book(request: Request) -> JSONResponse:
+        body = await request.json()
+        start = datetime.fromisoformat(body["start_at"])
+        try:
+            async with state["pool"].acquire() as conn:
+                row = await conn.fetchrow(
+                    "INSERT INTO bookings (id, recipient_id, caregiver_id, start_at, end_at, "
+                    "status, notes, service_type) VALUES ($1, $2, $3, $4, $5, 'offered', '', "
+                    "'home_care') RETURNING id",
+                    uuid.uuid4(),
+                    uuid.UUID(body["recipient_id"]),
+                    uuid.UUID(body["caregiver_id"]),
+                    start,
+                    start + timedelta(minutes=body["duration_minutes"]),
+                )
+        except asyncpg.ExclusionViolationError:
+            return JSONResponse({"code": "caregiver_double_booked"}, status_code=409)
+        return JSONResponse({"id": str(row["id"])}, status_code=201)
+
+    return Starlette(routes=[Route("/v1/bookings", book, methods=["POST"])], lifespan=lifespan)
+
+
+async def _prepare(dsn: str) -> tuple[list[uuid.UUID], list[tuple[uuid.UUID, uuid.UUID]]]:
+    """Caregivers and (family, recipient) pairs, inserted directly."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        caregivers = []
+        for i in range(CAREGIVERS):
+            user_id, profile_id = uuid.uuid4(), uuid.uuid4()
+            await conn.execute(
+                "INSERT INTO users (id, email, password_hash, role, display_name, token_version)"
+                " VALUES ($1, $2, 'x', 'caregiver', 'bench', 0)",
+                user_id,
+                f"cg{i}-{user_id.hex[:6]}@bench.kr",
+            )
+            await conn.execute(
+                "INSERT INTO caregiver_profiles (id, user_id, licence_number, verification_status,"
+                " gender, skills, languages, latitude, longitude, service_radius_km,"
+                " hourly_rate_krw) VALUES ($1, $2, '2026-1', 'verified', 'female', '{}', '{ko}',"
+                " 37.5, 127.0, 10, 15000)",
+                profile_id,
+                user_id,
+            )
+            caregivers.append(profile_id)
+        families = []
+        for i in range(200):
+            family_id, recipient_id = uuid.uuid4(), uuid.uuid4()
+            await conn.execute(
+                "INSERT INTO users (id, email, password_hash, role, display_name, token_version)"
+                " VALUES ($1, $2, 'x', 'family', 'bench', 0)",
+                family_id,
+                f"fam{i}-{family_id.hex[:6]}@bench.kr",
+            )
+            await conn.execute(
+                "INSERT INTO care_recipients (id, family_id, name, birth_year, address, latitude,"
+                " longitude, care_grade) VALUES ($1, $2, '벤치', 1940, '서울', 37.5, 127.0, '3')",
+                recipient_id,
+                family_id,
+            )
+            families.append((family_id, recipient_id))
+        return caregivers, families
+    finally:
+        await conn.close()
+
+
+async def _double_bookings(dsn: str) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return int(
+            await conn.fetchval(
+                "SELECT count(*) FROM bookings a JOIN bookings b ON a.caregiver_id = b.caregiver_id"
+                " AND a.id < b.id AND tstzrange(a.start_at, a.end_at) && tstzrange(b.start_at,"
+                " b.end_at) WHERE a.status IN ('requested','offered','confirmed','in_progress')"
+                " AND b.status IN ('requested','offered','confirmed','in_progress')"
+            )
+        )
+    finally:
+        await conn.close()
+
+
+def _start(
+    module_app: str, port: int, env: dict[str, str], factory: bool
+) -> subprocess.Popen[bytes]:
+    args = [sys.executable, "-m", "uvicorn", module_app, "--port", str(port),
+            "--backlog", "4096", "--log-level", "warning", "--no-access-log",
+            "--timeout-graceful-shutdown", "2"]  # fmt: skip
+    if factory:
+        args.append("--factory")
+    return subprocess.Popen(args, env={**os.environ, **env})  # noqa: S603 - our own apps
+
+
+async def _wait_ready(port: int, path: str) -> None:
+    async with httpx.AsyncClient() as http:
+        for _ in range(300):
+            try:
+                await http.get(f"http://127.0.0.1:{port}{path}")
+                return
+            except httpx.TransportError:
+                await asyncio.sleep(0.1)
+    raise RuntimeError(f"server on port {port} did not start")
+
+
+async def _load(
+    port: int,
+    caregivers: list[uuid.UUID],
+    families: list[tuple[uuid.UUID, uuid.UUID]],
+    clients: int,
+    per_client: int,
+    seed: int,
+) -> tuple[list[float], dict[int, int], float]:
+    rng = random.Random(seed)
+    day0 = (datetime.now(UTC) + timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
+    latencies: list[float] = []
+    codes: dict[int, int] = {}
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=60
+    ) as http:
+
+        async def client(i: int) -> None:
+            family_id, recipient_id = families[i % len(families)]
+            token = issue_access_token(SECRET, family_id, Role.FAMILY, 0, 3600)
+            headers = {"Authorization": f"Bearer {token}"}
+            for _ in range(per_client):
+                body = {
+                    "recipient_id": str(recipient_id),
+                    "caregiver_id": str(rng.choice(caregivers)),
+                    "start_at": (day0 + timedelta(hours=rng.randrange(SLOTS))).isoformat(),
+                    "duration_minutes": 60,
+                }
+                started = time.perf_counter()
+                response = await http.post("/v1/bookings", json=body, headers=headers)
+                latencies.append((time.perf_counter() - started) * 1000)
+                codes[response.status_code] = codes.get(response.status_code, 0) + 1
+
+        began = time.perf_counter()
+        await asyncio.gather(*(client(i) for i in range(clients)))
+        elapsed = time.perf_counter() - began
+    return latencies, codes, elapsed
+
+
+def pct(samples: list[float], q: int) -> float:
+    return statistics.quantiles(samples, n=100, method="inclusive")[q - 1]
+
+
+async def measure(
+    pg: EmbeddedPostgres, which: str, clients: int, per_client: int
+) -> dict[str, Any]:
+    name = f"bench_bookings_{which}"
+    pg.create_database(name)
+    url = pg.url(name, driver="postgresql+asyncpg")
+    dsn = url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    migrate.upgrade(url)
+    caregivers, families = await _prepare(dsn)
+    port = free_port()
+    if which == "api":
+        env = {"HOMECARE_ENV": "test", "HOMECARE_DATABASE_URL": url, "HOMECARE_JWT_SECRET": SECRET,
+               "HOMECARE_INLINE_DISPATCHER": "false", "HOMECARE_LOG_LEVEL": "WARNING"}  # fmt: skip
+        server = _start("homecare_backend.main:create_app", port, env, factory=True)
+        await _wait_ready(port, "/healthz")
+    else:
+        server = _start("homecare_testing.bench.bookings:baseline_app", port,
+                        {"BENCH_DSN": dsn}, factory=True)  # fmt: skip
+        await _wait_ready(port, "/")
+    try:
+        await _load(port, caregivers, families, clients, 2, seed=1)  # warm-up
+        latencies, codes, elapsed = await _load(port, caregivers, families, clients, per_client, 2)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    return {
+        "throughput": len(latencies) / elapsed,
+        "p50": pct(latencies, 50),
+        "p99": pct(latencies, 99),
+        "codes": codes,
+        "double": await _double_bookings(dsn),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--per-client", type=int, default=10)
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="homecare-bench-pg-"))
+    pg = EmbeddedPostgres(
+        root / "data", free_port(), fast=True, settings={"max_connections": "200"}
+    )
+    pg.start()
+    try:
+        base = asyncio.run(measure(pg, "baseline", args.clients, args.per_client))
+        ours = asyncio.run(measure(pg, "api", args.clients, args.per_client))
+    finally:
+        pg.destroy()
+    label = f"{args.clients} concurrent clients"
+    rows: list[dict[str, Any]] = [
+        {"metric": f"booking create throughput, {label}", "value": round(ours["throughput"], 1),
+         "unit": "req/s", "baseline": "bare Starlette + asyncpg INSERT, same run",
+         "baseline_value": round(base["throughput"], 1), "target": ">= 50% of baseline"},
+        {"metric": f"booking create p99, {label}", "value": round(ours["p99"], 1), "unit": "ms",
+         "baseline": "bare Starlette + asyncpg INSERT, same run",
+         "baseline_value": round(base["p99"], 1), "target": None},
+        {"metric": "booking create p50", "value": round(ours["p50"], 1), "unit": "ms",
+         "baseline": "bare Starlette + asyncpg INSERT, same run",
+         "baseline_value": round(base["p50"], 1), "target": None},
+        {"metric": "overlapping active bookings after the run", "value": ours["double"],
+         "unit": "rows", "baseline": "baseline app", "baseline_value": base["double"],
+         "target": "0"},
+    ]  # fmt: skip
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    result = {
+        "name": "backend-bookings",
+        "rows": rows,
+        "status_codes": {"api": ours["codes"], "baseline": base["codes"]},
+        "load_avg": os.getloadavg()[0],
+    }
+    OUT.write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+    if ours["double"] or base["double"]:
+        raise SystemExit("double bookings found")
+
+
+if __name__ == "__main__":
+    main()
