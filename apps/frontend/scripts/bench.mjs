@@ -1,7 +1,8 @@
 // `make bench-frontend`: Lighthouse (npm `lighthouse` driving Debian's Chromium) on the
 // production build served as `make up` serves it, Chromium's own installability verdict over
 // the DevTools protocol, and the gzipped size of the JavaScript the first page needs.
-// Writes build/bench/frontend.json (format: docs/conventions.md); exits 1 when a target is missed.
+// Writes build/bench/frontend.json (format: docs/conventions.md) and prints MISS for a missed
+// target; it exits 0 then, so `make bench` still runs the other areas' benchmarks.
 // Usage: node scripts/bench.mjs OUT.json      (env HOMECARE_PYTHON: the dev venv's python)
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -126,9 +127,9 @@ try {
     manifest_errors: manifest.errors,
   };
   writeFileSync(out, JSON.stringify(result, null, 2));
-  for (const row of rows) console.log(`${row.ok ? "ok  " : "MISS"} ${row.metric}: ${row.value} ${row.unit} (target ${row.target})`);
+  for (const row of rows) console.log(`${row.ok ? "ok  " : "MISS"} ${row.metric}: ${row.value} ${row.unit} (target ${row.target ?? "none"})`);
   if (installabilityErrors.length) console.log(JSON.stringify(installabilityErrors));
-  process.exitCode = rows.every((r) => r.ok) ? 0 : 1;
+  if (!rows.every((r) => r.ok)) console.log("MISS: some frontend targets are not met (see above)");
 } finally {
   server.kill("SIGTERM");
 }
