@@ -137,6 +137,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/billing/bookings/{booking_id}/split": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The booking's split (NHIS, co-pay, above-limit self-pay), before confirmation */
+        get: operations["get_booking_split"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/billing/recipients/{recipient_id}/months/{month}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A recipient's month to date: limit used, co-pay, above-limit self-pay */
+        get: operations["get_recipient_month"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/booking-series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Book a weekly recurring visit: all of it, or nothing if any date conflicts */
+        post: operations["create_series"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/booking-series/{series_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One recurring series with its visits so far */
+        get: operations["get_series"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/bookings": {
         parameters: {
             query?: never;
@@ -147,7 +215,7 @@ export interface paths {
         /** Bookings you may see */
         get: operations["list_bookings"];
         put?: never;
-        /** Request a visit for one of your care recipients */
+        /** Book a visit for one of your care recipients (send an Idempotency-Key to retry) */
         post: operations["create_booking"];
         delete?: never;
         options?: never;
@@ -172,6 +240,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/bookings/{booking_id}/cancellation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What cancelling this booking now would cost the family (Asia/Seoul deadline) */
+        get: operations["get_cancellation_terms"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bookings/{booking_id}/payment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The family's payment for a booking, amount computed by the server */
+        post: operations["create_payment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/bookings/{booking_id}/status": {
         parameters: {
             query?: never;
@@ -181,7 +283,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Move a booking (caregiver confirms/starts/completes; family cancels) */
+        /** Move a booking (each move belongs to one party; 409 gives the current state) */
         post: operations["change_booking_status"];
         delete?: never;
         options?: never;
@@ -498,6 +600,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/payments/{payment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One payment */
+        get: operations["get_payment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payments/{payment_id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm (charge) a payment approved at the provider; send an Idempotency-Key */
+        post: operations["confirm_payment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payments/webhooks/toss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Toss PAYMENT_STATUS_CHANGED (verified by re-fetching the payment; replay-safe) */
+        post: operations["toss_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/recipients": {
         parameters: {
             query?: never;
@@ -629,11 +782,13 @@ export interface components {
         };
         /**
          * BookingIn
-         * @description A visit request for one of your care recipients; `caregiver_id` may be left to matching.
+         * @description A visit for one of your care recipients. With `caregiver_id` it is offered to that
+         *     caregiver (status `offered`); without, it is `requested` and dispatch finds one.
          * @example {
          *       "duration_minutes": 180,
          *       "notes": "현관 비밀번호는 전화로 안내",
          *       "recipient_id": "0192f0c4-6a1e-7c3b-9d2e-5f4a3b2c1d0e",
+         *       "service_type": "home_care",
          *       "start_at": "2026-12-01T09:00:00+09:00"
          *     }
          */
@@ -652,6 +807,8 @@ export interface components {
              * Format: uuid
              */
             recipient_id: string;
+            /** @default home_care */
+            service_type?: components["schemas"]["ServiceType"];
             /**
              * Start At
              * Format: date-time
@@ -667,6 +824,7 @@ export interface components {
          *       "id": "0192f0c4-6a1e-7c3b-9d2e-5f4a3b2c1d0f",
          *       "notes": "",
          *       "recipient_id": "0192f0c4-6a1e-7c3b-9d2e-5f4a3b2c1d0e",
+         *       "service_type": "home_care",
          *       "start_at": "2026-12-01T00:00:00Z",
          *       "status": "requested",
          *       "updated_at": "2026-11-26T09:00:00Z"
@@ -685,6 +843,8 @@ export interface components {
              * Format: date-time
              */
             end_at: string;
+            /** Finished At */
+            finished_at: string | null;
             /**
              * Id
              * Format: uuid
@@ -697,11 +857,16 @@ export interface components {
              * Format: uuid
              */
             recipient_id: string;
+            /** Series Id */
+            series_id: string | null;
+            service_type: components["schemas"]["ServiceType"];
             /**
              * Start At
              * Format: date-time
              */
             start_at: string;
+            /** Started At */
+            started_at: string | null;
             status: components["schemas"]["BookingStatus"];
             /**
              * Updated At
@@ -710,10 +875,40 @@ export interface components {
             updated_at: string;
         };
         /**
+         * BookingSplitOut
+         * @description The split of one booking, before it is confirmed, with the month it falls in.
+         */
+        BookingSplitOut: {
+            booking: components["schemas"]["ChargeSplitOut"];
+            month: components["schemas"]["MonthOut"];
+        };
+        /**
          * BookingStatus
          * @enum {string}
          */
-        BookingStatus: "requested" | "confirmed" | "in_progress" | "completed" | "cancelled";
+        BookingStatus: "requested" | "offered" | "confirmed" | "in_progress" | "completed" | "settled" | "declined" | "expired" | "cancelled_by_family" | "cancelled_by_caregiver" | "no_show";
+        /**
+         * CancellationTermsOut
+         * @description What cancelling now would cost: shown before the family cancels.
+         */
+        CancellationTermsOut: {
+            /** Charge Krw */
+            charge_krw: number;
+            /** Charge Percent */
+            charge_percent: number;
+            /** Free */
+            free: boolean;
+            /**
+             * Free Until
+             * Format: date-time
+             * @description Last moment of free cancellation, Asia/Seoul
+             */
+            free_until: string;
+            /** Paid Krw */
+            paid_krw: number;
+            /** Refund Krw */
+            refund_krw: number;
+        };
         /**
          * CaregiverIn
          * @description A caregiver's own profile. Changing the licence number sends it back to verification.
@@ -842,10 +1037,75 @@ export interface components {
             verified_at: string | null;
         };
         /**
+         * ChargeSplitOut
+         * @description One visit's amount split into what NHIS pays and what the family pays (KRW).
+         */
+        ChargeSplitOut: {
+            /**
+             * Above Limit Krw
+             * @description Above the month's limit: paid 100% by the family
+             */
+            above_limit_krw: number;
+            /**
+             * Amount Krw
+             * @description The visit's fee (with surcharges) or private price
+             */
+            amount_krw: number;
+            /**
+             * Booking Id
+             * Format: uuid
+             */
+            booking_id: string;
+            /**
+             * Copay Krw
+             * @description Family's co-pay (본인부담) within the limit
+             */
+            copay_krw: number;
+            /**
+             * Family Krw
+             * @description copay + above_limit + private
+             */
+            family_krw: number;
+            /**
+             * Nhis Krw
+             * @description Paid by NHIS (within the month's limit)
+             */
+            nhis_krw: number;
+            /**
+             * Private Krw
+             * @description Non-insured visit: paid by the family
+             */
+            private_krw: number;
+            /**
+             * Start At
+             * Format: date-time
+             */
+            start_at: string;
+        };
+        /**
          * Condition
          * @enum {string}
          */
         Condition: "dementia" | "mobility" | "stroke" | "bedridden" | "diabetes" | "hearing" | "vision" | "other";
+        /**
+         * ConfirmIn
+         * @example {
+         *       "amount_krw": 6324,
+         *       "payment_key": "tgen_20261201abcdef"
+         *     }
+         */
+        ConfirmIn: {
+            /**
+             * Amount Krw
+             * @description Must equal the payment's amount_krw
+             */
+            amount_krw: number;
+            /**
+             * Payment Key
+             * @description From the provider's payment window
+             */
+            payment_key: string;
+        };
         /**
          * DayOffIn
          * @example {
@@ -963,6 +1223,47 @@ export interface components {
             email: string;
             /** Password */
             password: string;
+        };
+        /**
+         * MonthOut
+         * @description A recipient's month (Asia/Seoul) so far: the visits that count, in order.
+         */
+        MonthOut: {
+            /** Care Grade */
+            care_grade: string | null;
+            /** Copay Category */
+            copay_category: string;
+            /** Copay Percent */
+            copay_percent: number | null;
+            /**
+             * Limit Krw
+             * @description 월 한도액; null without a 장기요양 grade
+             */
+            limit_krw: number | null;
+            /** Limit Remaining Krw */
+            limit_remaining_krw: number | null;
+            /** Limit Used Krw */
+            limit_used_krw: number;
+            /**
+             * Month
+             * @example 2026-03
+             */
+            month: string;
+            /**
+             * Recipient Id
+             * Format: uuid
+             */
+            recipient_id: string;
+            /** Table Year */
+            table_year: number;
+            totals?: components["schemas"]["ChargeSplitOut"] | null;
+            /**
+             * Unverified Figures
+             * @description Figure groups of the table not checked against the notice itself
+             */
+            unverified_figures: string[];
+            /** Visits */
+            visits: components["schemas"]["ChargeSplitOut"][];
         };
         /**
          * NotificationOut
@@ -1087,6 +1388,50 @@ export interface components {
             new_password: string;
         };
         /**
+         * PaymentOut
+         * @description The family's share of a booking. Pay it at the provider with `order_id` and
+         *     `amount_krw` (the server's amount), then confirm with the provider's `payment_key`.
+         */
+        PaymentOut: {
+            /** Amount Krw */
+            amount_krw: number;
+            /** Approved At */
+            approved_at: string | null;
+            /**
+             * Booking Id
+             * Format: uuid
+             */
+            booking_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Failure Code */
+            failure_code: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Order Id */
+            order_id: string;
+            /** Provider */
+            provider: string;
+            /** Provider Status */
+            provider_status: string | null;
+            /** Refund Due Krw */
+            refund_due_krw: number;
+            /** Refunded Krw */
+            refunded_krw: number;
+            status: components["schemas"]["PaymentStatus"];
+        };
+        /**
+         * PaymentStatus
+         * @enum {string}
+         */
+        PaymentStatus: "pending" | "confirming" | "paid" | "failed" | "partially_refunded" | "refunded";
+        /**
          * Problem
          * @description RFC 9457 problem details; switch on `code`, not on `title`.
          */
@@ -1116,6 +1461,7 @@ export interface components {
          *         "dementia",
          *         "mobility"
          *       ],
+         *       "copay_category": "standard",
          *       "latitude": 37.5008,
          *       "longitude": 127.0365,
          *       "name": "한말순",
@@ -1135,6 +1481,13 @@ export interface components {
             care_grade?: ("1" | "2" | "3" | "4" | "5" | "cognitive") | null;
             /** Conditions */
             conditions?: components["schemas"]["Condition"][];
+            /**
+             * Copay Category
+             * @description 본인부담: standard 15%, reduced_40 9%, reduced_60 6%, basic_livelihood 0%
+             * @default standard
+             * @enum {string}
+             */
+            copay_category?: "standard" | "reduced_40" | "reduced_60" | "basic_livelihood";
             /**
              * Latitude
              * @example 37.5665
@@ -1166,6 +1519,7 @@ export interface components {
          *         "dementia",
          *         "mobility"
          *       ],
+         *       "copay_category": "standard",
          *       "created_at": "2026-11-26T09:00:00Z",
          *       "family_id": "0192f0c4-6a1e-7c3b-9d2e-5f4a3b2c1d0f",
          *       "id": "0192f0c4-6a1e-7c3b-9d2e-5f4a3b2c1d0e",
@@ -1189,6 +1543,13 @@ export interface components {
             care_grade?: ("1" | "2" | "3" | "4" | "5" | "cognitive") | null;
             /** Conditions */
             conditions?: components["schemas"]["Condition"][];
+            /**
+             * Copay Category
+             * @description 본인부담: standard 15%, reduced_40 9%, reduced_60 6%, basic_livelihood 0%
+             * @default standard
+             * @enum {string}
+             */
+            copay_category?: "standard" | "reduced_40" | "reduced_60" | "basic_livelihood";
             /**
              * Created At
              * Format: date-time
@@ -1246,6 +1607,102 @@ export interface components {
          */
         Role: "family" | "caregiver" | "agency_admin" | "platform_admin";
         /**
+         * SeriesIn
+         * @description A recurring booking: weekly slots from `start_date` to `end_date` (inclusive) or for
+         *     `count` visits. Refused as a whole if any visit overlaps one of the caregiver's visits.
+         * @example {
+         *       "caregiver_id": "0192f0c4-6a1e-7c3b-9d2e-5f4a3b2c1d10",
+         *       "end_date": "2027-02-28",
+         *       "notes": "",
+         *       "recipient_id": "0192f0c4-6a1e-7c3b-9d2e-5f4a3b2c1d0e",
+         *       "service_type": "home_care",
+         *       "slots": [
+         *         {
+         *           "duration_minutes": 180,
+         *           "start": "09:00",
+         *           "weekday": 0
+         *         },
+         *         {
+         *           "duration_minutes": 120,
+         *           "start": "14:00",
+         *           "weekday": 3
+         *         }
+         *       ],
+         *       "start_date": "2026-12-07"
+         *     }
+         */
+        SeriesIn: {
+            /** Caregiver Id */
+            caregiver_id?: string | null;
+            /** Count */
+            count?: number | null;
+            /** End Date */
+            end_date?: string | null;
+            /**
+             * Notes
+             * @default
+             */
+            notes?: string;
+            /**
+             * Recipient Id
+             * Format: uuid
+             */
+            recipient_id: string;
+            /** @default home_care */
+            service_type?: components["schemas"]["ServiceType"];
+            /** Slots */
+            slots: components["schemas"]["SlotIn"][];
+            /**
+             * Start Date
+             * Format: date
+             */
+            start_date: string;
+        };
+        /** SeriesOut */
+        SeriesOut: {
+            /** Active */
+            active: boolean;
+            /** Caregiver Id */
+            caregiver_id: string | null;
+            /** End Date */
+            end_date: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Materialised Until
+             * Format: date
+             */
+            materialised_until: string;
+            /**
+             * Recipient Id
+             * Format: uuid
+             */
+            recipient_id: string;
+            service_type: components["schemas"]["ServiceType"];
+            /** Slots */
+            slots: components["schemas"]["SlotIn"][];
+            /**
+             * Start Date
+             * Format: date
+             */
+            start_date: string;
+            /** Visit Count */
+            visit_count: number | null;
+            /**
+             * Visits
+             * @description Visits created so far (up to the horizon)
+             */
+            visits: components["schemas"]["BookingOut"][];
+        };
+        /**
+         * ServiceType
+         * @enum {string}
+         */
+        ServiceType: "home_care" | "bathing" | "companion";
+        /**
          * SignupIn
          * @example {
          *       "display_name": "김보호",
@@ -1279,6 +1736,21 @@ export interface components {
          * @enum {string}
          */
         Skill: "dementia" | "mobility" | "bathing" | "meal" | "medication" | "housekeeping" | "companionship" | "hospital_escort" | "bedridden";
+        /**
+         * SlotIn
+         * @description One weekly visit, Asia/Seoul time: weekday 0 = Monday … 6 = Sunday.
+         */
+        SlotIn: {
+            /** Duration Minutes */
+            duration_minutes: number;
+            /**
+             * Start
+             * @example 09:00
+             */
+            start: string;
+            /** Weekday */
+            weekday: number;
+        };
         /**
          * StatusChangeIn
          * @example {
@@ -1361,6 +1833,25 @@ export interface components {
              * @enum {string}
              */
             status: "pending" | "verified" | "rejected";
+        };
+        /**
+         * WebhookIn
+         * @description Toss `PAYMENT_STATUS_CHANGED`: only the keys are read; the payment is re-fetched.
+         */
+        WebhookIn: {
+            /** Data */
+            data?: {
+                [key: string]: unknown;
+            };
+            /** Eventtype */
+            eventType: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** WebhookOut */
+        WebhookOut: {
+            /** Received */
+            received: boolean;
         };
         /** WeeklySlot */
         WeeklySlot: {
@@ -1886,6 +2377,287 @@ export interface operations {
             };
         };
     };
+    get_booking_split: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                booking_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BookingSplitOut"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_recipient_month: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description YYYY-MM (Asia/Seoul) */
+                month: string;
+                recipient_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonthOut"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_series: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SeriesIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriesOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_series: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                series_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriesOut"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_bookings: {
         parameters: {
             query?: {
@@ -1932,7 +2704,10 @@ export interface operations {
     create_booking: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Retry-safe key (printable ASCII, ≤ 255): the same key and body replay the first response; another body with the key is refused (422); kept ≥ 24 h. */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2056,6 +2831,140 @@ export interface operations {
             };
             /** @description Not found (or not yours) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_cancellation_terms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                booking_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CancellationTermsOut"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_payment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                booking_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The booking's existing payment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentOut"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentOut"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3523,6 +4432,234 @@ export interface operations {
             };
             /** @description Request body, path or query failed validation */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_payment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                payment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentOut"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirm_payment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key (printable ASCII, ≤ 255): the same key and body replay the first response; another body with the key is refused (422); kept ≥ 24 h. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                payment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfirmIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    toss_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
