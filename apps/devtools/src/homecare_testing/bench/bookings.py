@@ -140,7 +140,10 @@ def _start(
 ) -> subprocess.Popen[bytes]:
     args = [sys.executable, "-m", "uvicorn", module_app, "--port", str(port),
             "--backlog", "4096", "--log-level", "warning", "--no-access-log",
-            "--timeout-graceful-shutdown", "2"]  # fmt: skip
+            "--timeout-graceful-shutdown", "2",
+            # 200 clients keep their connections between requests; uvicorn's 5 s default would
+            # close idle ones under load and the next request on them fails (ReadError).
+            "--timeout-keep-alive", "120"]  # fmt: skip
     if factory:
         args.append("--factory")
     return subprocess.Popen(args, env={**os.environ, **env})  # noqa: S603 - our own apps
