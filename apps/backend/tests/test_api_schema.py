@@ -271,8 +271,10 @@ def test_stateful_links(api: dict[str, Any]) -> None:
 
     Workflow.run(
         settings=settings(
-            max_examples=60,
-            stateful_step_count=8,
+            # Sized so the create -> read-back chains are reached with every domain's
+            # operations in the machine (60 x 8 did not always reach them once payments landed).
+            max_examples=100,
+            stateful_step_count=10,
             deadline=None,
             suppress_health_check=list(HealthCheck),
             derandomize=True,

@@ -121,9 +121,11 @@ def test_other_domains_services_are_imported_by_module(domain: Path) -> None:
                 )
 
 
-@pytest.mark.parametrize("library", libraries(), ids=lambda d: d.name)
-def test_libraries_hold_no_routes_and_no_tables(library: Path) -> None:
-    for path in library.rglob("*.py"):
+def test_libraries_hold_no_routes_and_no_tables() -> None:
+    # Not parametrized: while every package is a full domain there is no library to list,
+    # and an empty parameter set would show up as a skip.
+    for path in (p for library in libraries() for p in library.rglob("*.py")):
+        library = path.parent
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Name) and node.id == "APIRouter":
