@@ -8,7 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from homecare_infra.components.namespace import PodSecurityLevel, pss_labels
-from homecare_infra.podspec import CONTROL_PLANE_TAINT
+from homecare_infra.podspec import CONTROL_PLANE_TAINT, checkov_skips, container_security_context
 
 Obj = dict[str, Any]
 NOBODY = 65534
@@ -57,16 +57,7 @@ def resources(cpu: str, memory: str, cpu_limit: str, memory_limit: str, disk: st
 
 
 def restricted_container(uid: int = NOBODY) -> Obj:
-    return {
-        "runAsNonRoot": True,
-        "runAsUser": uid,
-        "runAsGroup": uid,
-        "allowPrivilegeEscalation": False,
-        "privileged": False,
-        "readOnlyRootFilesystem": True,
-        "capabilities": {"drop": ["ALL"]},
-        "seccompProfile": {"type": "RuntimeDefault"},
-    }
+    return container_security_context(uid)
 
 
 def restricted_pod(uid: int = NOBODY) -> Obj:
@@ -83,11 +74,8 @@ def control_plane_tolerations() -> list[Obj]:
 
 
 def checkov(reasons: dict[str, str]) -> dict[str, str]:
-    """Inline checkov waivers (``checkov.io/skipN: CHECK=reason``)."""
-    return {
-        f"checkov.io/skip{i}": f"{check}={reason}"
-        for i, (check, reason) in enumerate(sorted(reasons.items()), start=1)
-    }
+    """Inline checkov waivers (``checkov.io/skipN: CHECK=reason``), as the app stacks write them."""
+    return checkov_skips(reasons)
 
 
 UPSTREAM_IMAGE_WAIVERS = {

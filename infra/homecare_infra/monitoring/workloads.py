@@ -7,7 +7,11 @@ import json
 from typing import Any
 
 from homecare_infra.monitoring.settings import MonitoringSettings, Resources
-from homecare_infra.podspec import CONTROL_PLANE_TAINT
+from homecare_infra.podspec import (
+    CONTROL_PLANE_TAINT,
+    container_security_context,
+    pod_security_context,
+)
 
 Obj = dict[str, Any]
 ROLE_LABEL = "homecare.io/role"
@@ -32,26 +36,11 @@ def checksum(*parts: object) -> str:
 
 
 def container_security(uid: int) -> Obj:
-    return {
-        "runAsNonRoot": True,
-        "runAsUser": uid,
-        "runAsGroup": uid,
-        "allowPrivilegeEscalation": False,
-        "privileged": False,
-        "readOnlyRootFilesystem": True,
-        "capabilities": {"drop": ["ALL"]},
-        "seccompProfile": {"type": "RuntimeDefault"},
-    }
+    return container_security_context(uid)
 
 
 def pod_security(uid: int) -> Obj:
-    return {
-        "runAsNonRoot": True,
-        "runAsUser": uid,
-        "runAsGroup": uid,
-        "fsGroup": uid,
-        "seccompProfile": {"type": "RuntimeDefault"},
-    }
+    return pod_security_context(uid)
 
 
 def http_probes(port: int | str, ready: str, live: str | None = None) -> Obj:
