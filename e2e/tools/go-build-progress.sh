@@ -4,6 +4,9 @@
 # Usage: go-build-progress.sh LABEL go-build-args...
 set -euo pipefail
 label=$1
+# One Go build cache for every tool build (the Ansible packages use the same one): Kubernetes is
+# compiled for both, and the second build reuses the first one's compiled packages.
+export GOCACHE=${GOCACHE:-${HOMECARE_CACHE:-$HOME/.cache/homecare}/go-build}
 shift
 start=$(date +%s)
 nice -n 10 go build -v "$@" 2>&1 | awk -v label="$label" -v start="$start" '
