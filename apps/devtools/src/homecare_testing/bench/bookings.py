@@ -18,7 +18,6 @@ import random
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -38,6 +37,7 @@ from homecare_backend.auth.tokens import issue_access_token
 from homecare_backend.users.models import Role
 from homecare_devtools.pg import EmbeddedPostgres
 from homecare_devtools.pytest_plugin import free_port
+from homecare_testing.bench import bench_postgres
 
 OUT = Path("build/bench/backend-bookings.json")
 SECRET = "bench-jwt-secret-0123456789abcdefghijklmnop"  # noqa: S105 - throw-away bench key
@@ -246,16 +246,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--per-client", type=int, default=10)
     args = parser.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="homecare-bench-pg-"))
-    pg = EmbeddedPostgres(
-        root / "data", free_port(), fast=True, settings={"max_connections": "200"}
-    )
-    pg.start()
-    try:
+    with bench_postgres() as pg:
         base = asyncio.run(measure(pg, "baseline", args.clients, args.per_client))
         ours = asyncio.run(measure(pg, "api", args.clients, args.per_client))
-    finally:
-        pg.destroy()
     label = f"{args.clients} concurrent clients"
     rows: list[dict[str, Any]] = [
         {"metric": f"booking create throughput, {label}", "value": round(ours["throughput"], 1),

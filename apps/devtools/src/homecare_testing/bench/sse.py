@@ -17,7 +17,6 @@ import random
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -35,6 +34,7 @@ from homecare_backend.notifications import outbox
 from homecare_backend.users.models import Role
 from homecare_devtools.pg import EmbeddedPostgres
 from homecare_devtools.pytest_plugin import free_port
+from homecare_testing.bench import bench_postgres
 
 OUT = Path("build/bench/backend-sse.json")
 MARKER = b"event: bench.status_changed"
@@ -188,17 +188,10 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="homecare-bench-pg-"))
-    pg = EmbeddedPostgres(
-        root / "data", free_port(), fast=True, settings={"max_connections": "200"}
-    )
-    pg.start()
-    try:
+    with bench_postgres() as pg:
         # uvloop (installed with uvicorn[standard]) for the client side too, as the server uses it.
         _, alone, _ = uvloop.run(measure(pg, 1, 0, singles=100))
         fan, steady, connected = uvloop.run(measure(pg, args.subscribers, args.rounds))
-    finally:
-        pg.destroy()
     rows: list[dict[str, Any]] = [
         {
             "metric": f"SSE burst delivery p{q}: 1 event to each of {connected} subscribers",
