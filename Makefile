@@ -27,6 +27,13 @@ VENV_STAMP := $(VENV)/.installed
 # stop the others. TEST_TIME_BUDGET=SECONDS stops the run when the time is up (the running suite
 # fails, the rest are NOT RUN) and still prints the table.
 TEST_TARGETS := test-python test-scripts
+# Heavy cached builds (Go toolchains' worth of Kubernetes, node packages, Prometheus, ...) that
+# `make test` starts in the background at once, one after another under `nice`, while the lint
+# gate and the suites that need no build run: on a cold cache the build time overlaps test time.
+# Areas add theirs in the order their suites need them. Suites that wait for one of these builds
+# go in LATE_TEST_TARGETS too: they run after the others, so the builds get a head start.
+PREBUILD_TARGETS :=
+LATE_TEST_TARGETS :=
 LINT_TARGETS := lint-ruff lint-format lint-mypy lint-yamllint lint-shell
 BENCH_TARGETS :=
 RUN_SUITES = $(PY) scripts/run_suites.py --make "$(MAKE)"
@@ -61,7 +68,9 @@ up: $(VENV_STAMP) ## run the platform locally on an embedded PostgreSQL (Ctrl-C 
 	@$(PY) -m homecare_devtools.up
 
 test: $(VENV_STAMP) ## lint gate, then set up everything and run every suite; ends with a summary table
-	@$(RUN_SUITES) --log-dir build/test-logs --lint $(LINT_TARGETS) --suites $(TEST_TARGETS) \
+	@$(RUN_SUITES) --log-dir build/test-logs --lint $(LINT_TARGETS) --prebuild $(PREBUILD_TARGETS) \
+	  --suites $(filter-out $(LATE_TEST_TARGETS),$(TEST_TARGETS)) \
+	  $(filter $(LATE_TEST_TARGETS),$(TEST_TARGETS)) \
 	  $(if $(TEST_AFTER_LINT_FAILURE),--suites-after-lint-failure) \
 	  $(if $(TEST_TIME_BUDGET),--time-budget $(TEST_TIME_BUDGET))
 

@@ -49,4 +49,6 @@ ansible-molecule: ansible-image $(VENV_STAMP)
 	  nice -n 10 flock /tmp/homecare-molecule.lock molecule test --scenario-name default
 
 TEST_TARGETS += ansible-molecule
+PREBUILD_TARGETS += ansible-debs
+LATE_TEST_TARGETS += ansible-molecule
 LINT_TARGETS += lint-ansible

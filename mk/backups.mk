@@ -3,6 +3,8 @@
 # Linted by the root lint gate (ruff, mypy: pyproject.toml).
 
 TEST_TARGETS += test-backups
+PREBUILD_TARGETS += backups-tools
+LATE_TEST_TARGETS += test-backups
 
 .PHONY: test-backups backups-tools
 

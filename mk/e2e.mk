@@ -49,3 +49,5 @@ e2e-pulumi: $(VENV_STAMP) e2e-tools e2e-pulumi-tools manifests ## run the Pulumi
 	  $(PY) -m pytest -p no:cacheprovider -s e2e/tests/test_pulumi_engine.py
 
 TEST_TARGETS += e2e-layer1 e2e-layer2
+PREBUILD_TARGETS += e2e-tools
+LATE_TEST_TARGETS += e2e-layer1 e2e-layer2

@@ -5,6 +5,8 @@
 .PHONY: observability-tools dashboards test-observability
 
 TEST_TARGETS += test-observability
+PREBUILD_TARGETS += observability-tools
+LATE_TEST_TARGETS += test-observability
 
 observability-tools: ## build promtool, prometheus, amtool, node_exporter from Go modules (cached)
 	@observability/tools/build-prometheus.sh >/dev/null

@@ -15,6 +15,14 @@ The exit status is 0 only when nothing failed.
 running target is stopped (its process group gets SIGTERM, then SIGKILL) and counts as failed,
 the rest show as NOT RUN, and the table is still printed, so a CI job with a hard time limit
 ends with the summary instead of being cut off.
+
+`--prebuild TARGET...` (make: PREBUILD_TARGETS) starts the heavy, cached builds (Kubernetes, the
+node packages, Prometheus, ...) in the background as soon as the run starts, one after another
+under `nice`, while the lint gate and the suites that need no build run in the foreground: on a
+cold cache most of the build time then overlaps test time instead of adding to it. Each build
+script takes a lock on its cache entry, so a suite that needs an artifact the background lane is
+still building waits for it instead of building it a second time. Each build is a `build` row
+of the table (log: build/test-logs/TARGET.log); a lint failure stops the lane.
 """
 
 from __future__ import annotations
@@ -40,7 +48,7 @@ PASSED, FAILED, NOT_RUN = "passed", "FAILED", "NOT RUN"
 @dataclass
 class Result:
     target: str
-    kind: str  # "lint" or "suite"
+    kind: str  # "lint", "build" or "suite"
     status: str
     seconds: float | None
     note: str
@@ -76,30 +84,34 @@ def _stop(proc: subprocess.Popen[bytes], first: signal.Signals) -> None:
     proc.wait()
 
 
-def run_target(
-    make: str, target: str, kind: str, log_dir: Path, out: TextIO, deadline: float | None = None
-) -> Result:
-    """Run `make TARGET`, tee its output to the console and to LOG_DIR/TARGET.log.
+@dataclass
+class Outcome:
+    """How one `make TARGET` ended."""
 
-    DEADLINE (a time.monotonic() value): stop the target when it is reached.
+    returncode: int
+    not_run_reasons: list[str]
+    timed_out: bool
+
+
+def _execute(
+    command: list[str], log_path: Path, out: TextIO | None, deadline: float | None
+) -> tuple[subprocess.Popen[bytes], threading.Thread, list[Outcome]]:
+    """Start COMMAND in its own process group; a thread copies its output to the log (and OUT).
+
+    The returned list gets the Outcome when the thread ends. DEADLINE (time.monotonic()): the
+    group is stopped then.
     """
-    log_path = log_dir / f"{target}.log"
-    out.write(f"\n==> {kind} {target} (log: {log_path})\n")
-    out.flush()
-    started = time.monotonic()
-    reasons: list[str] = []
-    timed_out = threading.Event()
-    with log_path.open("w", encoding="utf-8") as log:
-        proc = subprocess.Popen(  # noqa: S603 - make and a target name from the Makefile
-            [make, "--no-print-directory", target],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,  # one process group to stop, whatever the target started
-        )
-        stdout = proc.stdout
-        if stdout is None:  # pragma: no cover - Popen always sets it with stdout=PIPE
-            raise RuntimeError("no output pipe")
+    proc = subprocess.Popen(  # noqa: S603 - make and a target name from the Makefile
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,  # one process group to stop, whatever the target started
+    )
+    outcome: list[Outcome] = []
+
+    def copy_output() -> None:
+        timed_out = threading.Event()
 
         def out_of_time() -> None:
             timed_out.set()
@@ -107,36 +119,133 @@ def run_target(
 
         timer = None
         if deadline is not None:
-            timer = threading.Timer(max(0.0, deadline - started), out_of_time)
+            timer = threading.Timer(max(0.0, deadline - time.monotonic()), out_of_time)
             timer.daemon = True
             timer.start()
-        try:
+        reasons: list[str] = []
+        stdout = proc.stdout
+        assert stdout is not None  # noqa: S101 - Popen sets it with stdout=PIPE
+        with log_path.open("w", encoding="utf-8") as log:
             for raw in stdout:
                 line = raw.decode("utf-8", errors="replace")
-                out.write(line)
-                out.flush()
+                if out is not None:
+                    out.write(line)
+                    out.flush()
                 log.write(line)
+                log.flush()
                 reasons += not_run_reasons([line])
-            returncode = proc.wait()
-        except KeyboardInterrupt:
-            _stop(proc, signal.SIGINT)
-            raise
-        finally:
-            if timer is not None:
-                timer.cancel()
-    seconds = time.monotonic() - started
-    if timed_out.is_set():
+        returncode = proc.wait()
+        if timer is not None:
+            timer.cancel()
+        outcome.append(Outcome(returncode, reasons, timed_out.is_set()))
+
+    thread = threading.Thread(target=copy_output, daemon=True)
+    thread.start()
+    return proc, thread, outcome
+
+
+def classify(target: str, kind: str, seconds: float, outcome: Outcome, log_path: Path) -> Result:
+    if outcome.timed_out:
         return Result(
             target, kind, FAILED, seconds, f"stopped: the time budget ran out; see {log_path}"
         )
-    if returncode != 0:
-        note = f"exit {returncode}; see {log_path}"
+    reasons = outcome.not_run_reasons
+    if outcome.returncode != 0:
+        note = f"exit {outcome.returncode}; see {log_path}"
         if reasons:
             note += " (it also printed NOT RUN: " + "; ".join(reasons) + ")"
         return Result(target, kind, FAILED, seconds, note)
     if reasons:
         return Result(target, kind, NOT_RUN, seconds, "; ".join(reasons))
     return Result(target, kind, PASSED, seconds, "")
+
+
+def run_target(
+    make: str,
+    target: str,
+    kind: str,
+    log_dir: Path,
+    out: TextIO,
+    deadline: float | None = None,
+    *,
+    background: Background | None = None,
+) -> Result:
+    """Run `make TARGET`, tee its output to the console and to LOG_DIR/TARGET.log.
+
+    DEADLINE (a time.monotonic() value): stop the target when it is reached. BACKGROUND: run it
+    under `nice`, write its output to the log only (the console gets one line at its start and
+    end) and let BACKGROUND.stop() end it early.
+    """
+    log_path = log_dir / f"{target}.log"
+    out.write(f"\n==> {kind} {target} (log: {log_path})\n")
+    out.flush()
+    started = time.monotonic()
+    command = [make, "--no-print-directory", target]
+    if background is not None:
+        command = ["nice", "-n", "10", *command]
+    proc, thread, outcome = _execute(
+        command, log_path, out if background is None else None, deadline
+    )
+    if background is not None:
+        background.running = proc
+    try:
+        thread.join()
+    except KeyboardInterrupt:
+        _stop(proc, signal.SIGINT)
+        raise
+    seconds = time.monotonic() - started
+    if background is not None:
+        background.running = None
+        if background.stop_reason is not None:
+            return Result(target, kind, NOT_RUN, seconds, f"stopped: {background.stop_reason}")
+        out.write(f"==> {kind} {target} ended after {format_seconds(seconds)}\n")
+        out.flush()
+    return classify(target, kind, seconds, outcome[0], log_path)
+
+
+class Background:
+    """The prebuild lane: TARGETS run one after another in a thread, beside the foreground."""
+
+    def __init__(
+        self, make: str, targets: Sequence[str], log_dir: Path, out: TextIO, deadline: float | None
+    ) -> None:
+        self.results: list[Result] = []
+        self.running: subprocess.Popen[bytes] | None = None
+        self.stop_reason: str | None = None
+        self._targets = list(targets)
+        self._args = (make, log_dir, out, deadline)
+        self._thread = threading.Thread(target=self._run, name="prebuild", daemon=True)
+
+    def start(self) -> None:
+        if self._targets:
+            self._thread.start()
+
+    def _run(self) -> None:
+        make, log_dir, out, deadline = self._args
+        for target in self._targets:
+            if deadline is not None and time.monotonic() >= deadline:
+                self.stop_reason = self.stop_reason or "the time budget ran out"
+            if self.stop_reason is not None:
+                self.results.append(Result(target, "build", NOT_RUN, None, self.stop_reason))
+                continue
+            self.results.append(
+                run_target(make, target, "build", log_dir, out, deadline, background=self)
+            )
+
+    def stop(self, reason: str) -> None:
+        """End the lane: the running build is stopped, the rest are NOT RUN with REASON."""
+        self.stop_reason = reason
+        running = self.running
+        if running is not None:
+            _signal_group(running.pid, signal.SIGTERM)
+            # A build that ignores SIGTERM is killed 10 s later (the lane's thread reaps it).
+            killer = threading.Timer(10, _signal_group, (running.pid, signal.SIGKILL))
+            killer.daemon = True
+            killer.start()
+
+    def wait(self) -> None:
+        if self._thread.is_alive():
+            self._thread.join()
 
 
 def format_seconds(seconds: float | None) -> str:
@@ -176,6 +285,7 @@ def run(
     suites: Sequence[str],
     log_dir: Path,
     *,
+    prebuild: Sequence[str] = (),
     suites_after_lint_failure: bool = False,
     time_budget: float | None = None,
     out: TextIO = sys.stdout,
@@ -188,9 +298,13 @@ def run(
     results: list[Result] = []
     pending = [(t, "lint") for t in lint] + [(t, "suite") for t in suites]
     interrupted = False
+    background = Background(make, prebuild, log_dir, out, deadline)
+    background.start()
     try:
         for target, kind in pending:
             lint_failed = any(r.kind == "lint" and r.status == FAILED for r in results)
+            if lint_failed and not suites_after_lint_failure and background.stop_reason is None:
+                background.stop("lint gate failed")
             if kind == "suite" and lint_failed and not suites_after_lint_failure:
                 results.append(Result(target, kind, NOT_RUN, None, "lint gate failed"))
                 continue
@@ -199,10 +313,18 @@ def run(
                 results.append(Result(target, kind, NOT_RUN, None, note))
                 continue
             results.append(run_target(make, target, kind, log_dir, out, deadline))
+        lint_failed = any(r.kind == "lint" and r.status == FAILED for r in results)
+        if lint_failed and not suites_after_lint_failure:
+            background.stop("lint gate failed")
+        background.wait()  # every build is needed by some suite: it has normally finished by now
     except KeyboardInterrupt:
         interrupted = True
+        background.stop("interrupted")
+        background.wait()
         done = {r.target for r in results}
         results += [Result(t, k, NOT_RUN, None, "interrupted") for t, k in pending if t not in done]
+    lint_rows = [r for r in results if r.kind == "lint"]
+    results = lint_rows + background.results + [r for r in results if r.kind != "lint"]
     text = summary(results, time.monotonic() - started, log_dir)
     (log_dir / "summary.txt").write_text(text, encoding="utf-8")
     out.write(text)
@@ -223,10 +345,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--log-dir", type=Path, default=Path("build/test-logs"))
     parser.add_argument("--lint", nargs="*", default=[], metavar="TARGET")
     parser.add_argument("--suites", nargs="*", default=[], metavar="TARGET")
+    parser.add_argument("--prebuild", nargs="*", default=[], metavar="TARGET")
     parser.add_argument("--suites-after-lint-failure", action="store_true")
     parser.add_argument("--time-budget", type=float, metavar="SECONDS")
     args = parser.parse_args(argv)
-    for name in [*args.lint, *args.suites]:
+    for name in [*args.lint, *args.prebuild, *args.suites]:
         if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
             parser.error(f"not a make target name: {name!r}")
     signal.signal(signal.SIGTERM, _interrupt)
@@ -235,6 +358,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.lint,
         args.suites,
         args.log_dir,
+        prebuild=args.prebuild,
         suites_after_lint_failure=args.suites_after_lint_failure,
         time_budget=args.time_budget,
     )

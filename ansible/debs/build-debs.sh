@@ -139,6 +139,11 @@ build_registry() {
   deb "$root" "$out/distribution-registry_${version#v}-1homecare_$arch.deb"
 }
 
+# One builder at a time (make test's prebuild lane and Molecule may ask at once; a second
+# builder would wipe the first one's half-built directory): wait for the lock, then check.
+mkdir -p "$cache/debs"
+exec 9>"$cache/debs/.build.lock"
+flock 9
 dirs=()
 for name in "${requested[@]}"; do
   [ -n "${module[$name]:-}" ] || die "unknown package '$name' (known: ${all[*]})"

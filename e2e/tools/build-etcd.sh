@@ -15,6 +15,13 @@ for name in etcd etcdctl etcdutl; do [ -x "$bin/$name-$version" ] || missing+=("
 if [ ${#missing[@]} -eq 0 ]; then echo "$bin"; exit 0; fi
 command -v go >/dev/null || { echo "error: Go >= 1.24 is needed to build etcd $version" >&2; exit 1; }
 mkdir -p "$bin"
+# One builder at a time (make test's prebuild lane and a suite may ask at once): wait for the
+# lock, then look at the cache again.
+exec 9>"$bin/.etcd-build.lock"
+flock 9
+missing=()
+for name in etcd etcdctl etcdutl; do [ -x "$bin/$name-$version" ] || missing+=("$name"); done
+if [ ${#missing[@]} -eq 0 ]; then echo "$bin"; exit 0; fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 t0=$(date +%s)

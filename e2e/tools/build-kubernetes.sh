@@ -14,6 +14,13 @@ for cmd in "${cmds[@]}"; do [ -x "$bin/$cmd-$version" ] || missing+=("$cmd"); do
 if [ ${#missing[@]} -eq 0 ]; then echo "$bin"; exit 0; fi
 command -v go >/dev/null || { echo "error: Go >= 1.24 is needed to build Kubernetes $version" >&2; exit 1; }
 mkdir -p "$bin"
+# One builder at a time (make test's prebuild lane and a suite may ask at once): wait for the
+# lock, then look at the cache again.
+exec 9>"$bin/.kubernetes-build.lock"
+flock 9
+missing=()
+for cmd in "${cmds[@]}"; do [ -x "$bin/$cmd-$version" ] || missing+=("$cmd"); done
+if [ ${#missing[@]} -eq 0 ]; then echo "$bin"; exit 0; fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 semver=${version#v}

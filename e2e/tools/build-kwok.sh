@@ -10,6 +10,11 @@ bin="${HOMECARE_CACHE:-$HOME/.cache/homecare}/bin"
 if [ -x "$bin/kwok-$version" ]; then echo "$bin"; exit 0; fi
 command -v go >/dev/null || { echo "error: Go >= 1.24 is needed to build kwok $version" >&2; exit 1; }
 mkdir -p "$bin"
+# One builder at a time (make test's prebuild lane and a suite may ask at once): wait for the
+# lock, then look at the cache again.
+exec 9>"$bin/.kwok-build.lock"
+flock 9
+if [ -x "$bin/kwok-$version" ]; then echo "$bin"; exit 0; fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 t0=$(date +%s)

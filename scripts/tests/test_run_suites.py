@@ -184,3 +184,51 @@ def test_sigterm_stops_the_run_and_prints_the_table(project: Path) -> None:
     assert "interrupted" in output
     assert output.rstrip().splitlines()[-1] == "0 passed, 0 failed"
     assert_gone(int((project / "sleeper.pid").read_text()))
+
+
+PREBUILD_MAKEFILE = """\
+slow-build:
+\t@sleep 2; echo built > built.txt; echo build finished
+broken-build:
+\t@echo compiler error; exit 2
+suite-during-build:
+\t@test ! -e built.txt && echo "suite ran while the build was still running"
+slow-lint-failure:
+\t@sleep 3; echo lint error; exit 1
+suite-needs-build:
+\t@while [ ! -e built.txt ]; do sleep 0.1; done; echo "suite used the build"
+"""
+
+
+def test_prebuild_runs_in_the_background_beside_the_suites(project: Path) -> None:
+    (project / "Makefile").write_text(MAKEFILE.format(python=sys.executable) + PREBUILD_MAKEFILE)
+    result = run(
+        project, "--prebuild", "slow-build", "--suites", "suite-during-build", "suite-needs-build"
+    )
+    assert result.returncode == 0, result.stdout
+    assert table_row(result.stdout, "slow-build")[:3] == ["build", "slow-build", "passed"]
+    assert table_row(result.stdout, "suite-during-build")[2] == "passed"
+    assert table_row(result.stdout, "suite-needs-build")[2] == "passed"
+    # The build's output goes to its log, not into the suites' console output.
+    assert "build finished" in (project / "logs" / "slow-build.log").read_text()
+    assert "build finished" not in result.stdout
+    assert result.stdout.rstrip().splitlines()[-1] == "3 passed, 0 failed"
+
+
+def test_a_failed_prebuild_fails_the_run(project: Path) -> None:
+    (project / "Makefile").write_text(MAKEFILE.format(python=sys.executable) + PREBUILD_MAKEFILE)
+    result = run(project, "--prebuild", "broken-build", "--suites", "pass-a")
+    assert result.returncode == 1
+    assert table_row(result.stdout, "broken-build")[2] == "FAILED"
+    assert result.stdout.rstrip().splitlines()[-1] == "1 passed, 1 failed"
+
+
+def test_a_lint_failure_stops_the_prebuild(project: Path) -> None:
+    started = time.monotonic()
+    result = run(project, "--lint", "fail-a", "--prebuild", "hangs", "pass-b", "--suites", "pass-a")
+    assert time.monotonic() - started < 30
+    assert result.returncode == 1
+    assert table_row(result.stdout, "hangs")[2:4] == ["NOT", "RUN"]
+    assert "lint gate failed" in table_row(result.stdout, "hangs")[4]
+    assert "lint gate failed" in table_row(result.stdout, "pass-b")[4]
+    assert_gone(int((project / "sleeper.pid").read_text()))
