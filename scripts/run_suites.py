@@ -42,6 +42,17 @@ from pathlib import Path
 from typing import TextIO
 
 NOT_RUN_PREFIX = "NOT RUN:"
+CPU_PREFIX = "cpu seconds of the build:"
+# Runs a build and prints the CPU time (user + system) of its whole process tree: unlike its
+# wall time, that does not grow with the load of other jobs, so a cold build's figure tells how
+# long it takes on an idle machine (about CPU / cores for a parallel compile).
+CPU_REPORTER = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.call(sys.argv[1:])\n"
+    "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    f"print({CPU_PREFIX!r}, round(usage.ru_utime + usage.ru_stime))\n"
+    "sys.exit(code)\n"
+)
 PASSED, FAILED, NOT_RUN = "passed", "FAILED", "NOT RUN"
 
 
@@ -182,7 +193,7 @@ def run_target(
     started = time.monotonic()
     command = [make, "--no-print-directory", target]
     if background is not None:
-        command = ["nice", "-n", "10", *command]
+        command = ["nice", "-n", "10", sys.executable, "-c", CPU_REPORTER, *command]
     proc, thread, outcome = _execute(
         command, log_path, out if background is None else None, deadline
     )
@@ -200,7 +211,19 @@ def run_target(
             return Result(target, kind, NOT_RUN, seconds, f"stopped: {background.stop_reason}")
         out.write(f"==> {kind} {target} ended after {format_seconds(seconds)}\n")
         out.flush()
+        result = classify(target, kind, seconds, outcome[0], log_path)
+        cpu = _cpu_seconds(log_path)
+        if cpu is not None:
+            result.note = "; ".join(n for n in [f"cpu {format_seconds(cpu)}", result.note] if n)
+        return result
     return classify(target, kind, seconds, outcome[0], log_path)
+
+
+def _cpu_seconds(log_path: Path) -> float | None:
+    for line in reversed(log_path.read_text(encoding="utf-8").splitlines()):
+        if line.startswith(CPU_PREFIX):
+            return float(line[len(CPU_PREFIX) :])
+    return None
 
 
 class Background:

@@ -193,8 +193,8 @@ broken-build:
 \t@echo compiler error; exit 2
 suite-during-build:
 \t@test ! -e built.txt && echo "suite ran while the build was still running"
-slow-lint-failure:
-\t@sleep 3; echo lint error; exit 1
+lint-failure-once-the-build-runs:
+\t@while [ ! -e sleeper.pid ]; do sleep 0.1; done; echo lint error; exit 1
 suite-needs-build:
 \t@while [ ! -e built.txt ]; do sleep 0.1; done; echo "suite used the build"
 """
@@ -207,6 +207,8 @@ def test_prebuild_runs_in_the_background_beside_the_suites(project: Path) -> Non
     )
     assert result.returncode == 0, result.stdout
     assert table_row(result.stdout, "slow-build")[:3] == ["build", "slow-build", "passed"]
+    # The note gives the CPU time of the build's process tree (sleep uses next to none).
+    assert table_row(result.stdout, "slow-build")[4].startswith("cpu 0:0")
     assert table_row(result.stdout, "suite-during-build")[2] == "passed"
     assert table_row(result.stdout, "suite-needs-build")[2] == "passed"
     # The build's output goes to its log, not into the suites' console output.
@@ -224,8 +226,10 @@ def test_a_failed_prebuild_fails_the_run(project: Path) -> None:
 
 
 def test_a_lint_failure_stops_the_prebuild(project: Path) -> None:
+    (project / "Makefile").write_text(MAKEFILE.format(python=sys.executable) + PREBUILD_MAKEFILE)
     started = time.monotonic()
-    result = run(project, "--lint", "fail-a", "--prebuild", "hangs", "pass-b", "--suites", "pass-a")
+    lint = "lint-failure-once-the-build-runs"
+    result = run(project, "--lint", lint, "--prebuild", "hangs", "pass-b", "--suites", "pass-a")
     assert time.monotonic() - started < 30
     assert result.returncode == 1
     assert table_row(result.stdout, "hangs")[2:4] == ["NOT", "RUN"]
