@@ -165,8 +165,21 @@ ACTORS: dict[str, Role] = {
     **dict.fromkeys(
         ["list_notifications", "mark_notification_read", "register_device", "delete_device"], F
     ),
-    "stream_events": F,
+    **dict.fromkeys(["stream_events", "create_stream_ticket"], F),
     "start_dispatch": F,
+    **dict.fromkeys(
+        [
+            "send_booking_message",
+            "list_booking_messages",
+            "mark_booking_messages_read",
+            "list_message_threads",
+            "create_review",
+            "get_booking_review",
+            "list_caregiver_reviews",
+        ],
+        F,
+    ),
+    "reply_to_review": C,
     **dict.fromkeys(["list_my_offers", "accept_offer", "decline_offer"], C),
 }
 

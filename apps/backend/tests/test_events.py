@@ -1,15 +1,20 @@
-"""Outbox → dispatcher → feed and SSE: replay with Last-Event-ID after a reconnect, and delivery
-between two app instances over PostgreSQL LISTEN/NOTIFY."""
+"""Outbox → dispatcher → feed and SSE: replay with Last-Event-ID after a reconnect, delivery
+between two app instances over PostgreSQL LISTEN/NOTIFY, and stream tickets: a ticket opens one
+stream, once, within its lifetime, for the user it was issued to; no access token appears in the
+access log line of an SSE request (neither the request line a gateway would log, which uvicorn's
+access log shows here, nor our own request log)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -194,3 +199,124 @@ async def test_lost_listener_ends_streams_and_replay_fills_the_gap(
             break
         await asyncio.sleep(0.1)
     assert server.app.state.hub.subscriber_count == 0
+
+
+class Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+@pytest.fixture
+def access_log() -> Any:
+    """uvicorn's access log (the request line, query string included), captured once `enable()`
+    is called (after the app is built: its logging setup disables that logger)."""
+    logger = logging.getLogger("uvicorn.access")
+    handler = Lines()
+    was_disabled, level = logger.disabled, logger.level
+
+    def enable() -> None:
+        logger.disabled = False
+        logger.setLevel(logging.INFO)
+        logger.addHandler(handler)
+
+    handler.enable = enable  # type: ignore[attr-defined]
+    yield handler
+    logger.removeHandler(handler)
+    logger.disabled, logger.level = was_disabled, level
+
+
+async def ticket_for(http: httpx.AsyncClient, actor: Any) -> str:
+    answer = await http.post("/v1/events/tickets", headers=actor.headers)
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    assert body["expires_in"] == 60
+    ticket: str = body["ticket"]
+    return ticket
+
+
+async def test_ticket_opens_one_stream_once_and_replay_works(
+    migrated_url: str,
+    settings_for: Callable[..., Any],
+    live_servers: Callable[..., Awaitable[Any]],
+    make_actor: MakeActor,
+    recipient_body: dict[str, Any],
+    engine: AsyncEngine,
+    access_log: Lines,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    server = await live_servers(settings_for(migrated_url, inline_dispatcher=True))
+    access_log.enable()  # type: ignore[attr-defined]
+    family = await make_actor(Role.FAMILY)
+    caregiver = await make_actor(Role.CAREGIVER)
+    async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+        ticket = await ticket_for(http, family)
+        async with http.stream("GET", f"/v1/events?ticket={ticket}") as stream:
+            assert stream.status_code == 200
+            booking_id = await create_booking(http, family, caregiver, recipient_body)
+            (live,) = await sse_events(stream.aiter_lines(), 1)
+        assert live["data"]["payload"]["booking_id"] == booking_id
+        assert live["data"]["user_id"] == str(family.user_id)  # bound to the family
+
+        # Used: refused, with a problem that says so.
+        again = await http.get(f"/v1/events?ticket={ticket}")
+        assert again.status_code == 401
+        assert again.headers["content-type"] == "application/problem+json"
+        assert again.json()["code"] == "invalid_ticket"
+
+        # Missed events replay on a fresh ticket with Last-Event-ID.
+        moved = await http.post(
+            f"/v1/bookings/{booking_id}/status",
+            json={"status": "confirmed"},
+            headers=caregiver.headers,
+        )
+        assert moved.status_code == 200
+        await asyncio.sleep(0.5)
+        fresh = await ticket_for(http, family)
+        async with http.stream(
+            "GET", f"/v1/events?ticket={fresh}", headers={"Last-Event-ID": live["id"]}
+        ) as stream:
+            (missed,) = await sse_events(stream.aiter_lines(), 1)
+        assert missed["data"]["payload"]["status"] == "confirmed"
+        assert int(missed["id"]) > int(live["id"])
+
+        # Expired: refused (the row is aged in the database rather than waiting a minute).
+        stale = await ticket_for(http, family)
+        async with engine.begin() as conn:
+            await conn.execute(
+                text("UPDATE stream_tickets SET expires_at = now() - interval '1 second'")
+            )
+        expired = await http.get(f"/v1/events?ticket={stale}")
+        assert expired.status_code == 401
+        assert expired.json()["code"] == "invalid_ticket"
+
+        # An access token in the URL is not a way in any more.
+        in_url = await http.get(f"/v1/events?access_token={family.token}")
+        assert in_url.status_code == 422
+        assert in_url.json()["code"] == "unknown_query_parameter"
+        unknown = await http.get("/v1/events?ticket=not-a-ticket")
+        assert unknown.status_code == 401
+    # A password change between issuing and using voids the ticket (token_version bound).
+    async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+        bound = await ticket_for(http, caregiver)
+        async with engine.begin() as conn:
+            await conn.execute(
+                text("UPDATE users SET token_version = token_version + 1 WHERE id = :id"),
+                {"id": caregiver.user_id},
+            )
+        revoked = await http.get(f"/v1/events?ticket={bound}")
+        assert revoked.status_code == 401
+
+    sse_lines = [line for line in access_log.lines if "/v1/events?" in line]
+    assert any(ticket in line for line in sse_lines), access_log.lines  # the log is the full URL
+    tokens = (family.token, caregiver.token)
+    # (Leaving out the one request above that put a token in the URL on purpose, refused.)
+    honest = [line for line in access_log.lines if "access_token=" not in line]
+    assert len(honest) == len(access_log.lines) - 1
+    assert not [line for line in honest if any(t in line for t in tokens)]
+    ours = [line for line in capsys.readouterr().out.splitlines() if '"/v1/events"' in line]
+    assert ours, "our request log has the SSE requests"
+    assert not [line for line in ours if any(t in line for t in tokens)]

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.security import APIKeyQuery
 from pydantic import BaseModel, BeforeValidator, Field
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -110,6 +111,8 @@ async def page_by_id(
 def _query_names(dependant: Any) -> set[str]:
     names = {param.alias for param in dependant.query_params}
     for sub in dependant.dependencies:
+        if isinstance(sub.call, APIKeyQuery):  # a security scheme read from the query
+            names.add(sub.call.model.name)
         names |= _query_names(sub)
     return names
 

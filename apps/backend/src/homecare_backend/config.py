@@ -31,6 +31,8 @@ class Settings(ServiceSettings):
     matching_url: str = "http://127.0.0.1:8001"
 
     access_token_ttl_s: int = 15 * 60
+    # SSE stream tickets (`POST /v1/events/tickets`): single use, valid this long.
+    stream_ticket_ttl_s: int = Field(default=60, ge=5, le=300)
     refresh_token_ttl_s: int = 30 * 24 * 3600
     # Login throttling: failed attempts per account and attempts per client IP in a window.
     login_window_s: int = 15 * 60

@@ -25,12 +25,14 @@ from homecare_backend.caregivers.router import router as caregivers_router
 from homecare_backend.config import Settings, get_settings
 from homecare_backend.db import create_engine, session_factory
 from homecare_backend.dispatch.router import router as dispatch_router
+from homecare_backend.messages.router import router as messages_router
 from homecare_backend.migrate import head_revision
 from homecare_backend.notifications.hub import EventHub
 from homecare_backend.notifications.router import router as notifications_router
 from homecare_backend.payments.router import router as payments_router
 from homecare_backend.payments.wiring import build_provider, cancellation_policy
 from homecare_backend.recipients.router import router as recipients_router
+from homecare_backend.reviews.router import router as reviews_router
 from homecare_backend.users.router import router as users_router
 from homecare_shared.logging import configure_logging
 from homecare_shared.readiness import Readiness, check_database
@@ -56,6 +58,8 @@ ROUTERS = (
     payments_router,
     notifications_router,
     dispatch_router,
+    messages_router,
+    reviews_router,
 )
 
 

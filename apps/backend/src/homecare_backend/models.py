@@ -12,15 +12,23 @@ from homecare_backend.caregivers.models import (
 from homecare_backend.db import Base
 from homecare_backend.dispatch.models import Dispatch, DispatchOffer
 from homecare_backend.idempotency import IdempotencyKey
-from homecare_backend.notifications.models import DeviceToken, Notification, OutboxEvent
+from homecare_backend.messages.models import BookingMessage, MessageRead
+from homecare_backend.notifications.models import (
+    DeviceToken,
+    Notification,
+    OutboxEvent,
+    StreamTicket,
+)
 from homecare_backend.payments.models import Payment
 from homecare_backend.recipients.models import CareRecipient
+from homecare_backend.reviews.models import Review
 from homecare_backend.users.models import Role, User
 
 __all__ = [
     "Agency",
     "Base",
     "Booking",
+    "BookingMessage",
     "BookingSeries",
     "BookingStatus",
     "CareRecipient",
@@ -32,11 +40,14 @@ __all__ = [
     "DispatchOffer",
     "IdempotencyKey",
     "LoginAttempt",
+    "MessageRead",
     "Notification",
     "OutboxEvent",
     "Payment",
     "RefreshToken",
+    "Review",
     "Role",
+    "StreamTicket",
     "User",
     "VerificationStatus",
 ]

@@ -471,10 +471,30 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Server-Sent Events: your notifications live (send Last-Event-ID to replay) */
+        /**
+         * Server-Sent Events: your notifications live (send Last-Event-ID to replay)
+         * @description Authenticate with `Authorization: Bearer <access token>` (fetch-based clients) or, for EventSource, with `?ticket=` from `POST /v1/events/tickets` (single use).
+         */
         get: operations["stream_events"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A single-use ticket (about 60 s) to open the event stream without a token in the URL */
+        post: operations["create_stream_ticket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1759,6 +1779,29 @@ export interface components {
          */
         StatusChangeIn: {
             status: components["schemas"]["BookingStatus"];
+        };
+        /**
+         * StreamTicketOut
+         * @description Open the stream with `GET /v1/events?ticket=<ticket>` before `expires_at`; once only.
+         * @example {
+         *       "expires_at": "2026-11-26T09:01:00Z",
+         *       "expires_in": 60,
+         *       "ticket": "pXq1vJ1rG7m2a0s9l3kWc8nZ4tY6bE5dH2fQ0uR7oIw"
+         *     }
+         */
+        StreamTicketOut: {
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /**
+             * Expires In
+             * @description Seconds until it expires
+             */
+            expires_in: number;
+            /** Ticket */
+            ticket: string;
         };
         /**
          * TokenPair
@@ -4016,10 +4059,7 @@ export interface operations {
     };
     stream_events: {
         parameters: {
-            query?: {
-                /** @description For EventSource clients that cannot send headers */
-                access_token?: string | null;
-            };
+            query?: never;
             header?: {
                 "last-event-id"?: string | null;
             };
@@ -4035,6 +4075,44 @@ export interface operations {
                 };
                 content: {
                     "text/event-stream": string;
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_stream_ticket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StreamTicketOut"];
                 };
             };
             /** @description Missing, invalid or expired credentials */

@@ -12,9 +12,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
 
 from homecare_backend.auth.tokens import InvalidTokenError, decode_access_token
+from homecare_backend.notifications import service as notifications_service
 from homecare_backend.users import service as users_service
 from homecare_backend.users.models import Role, User
 from homecare_shared.errors import ProblemError
@@ -24,6 +25,16 @@ bearer_scheme = HTTPBearer(
     auto_error=False,
     bearerFormat="JWT",
     description="Access token from `POST /v1/auth/login` or `POST /v1/auth/refresh`.",
+)
+# For EventSource clients, which cannot send headers: a single-use ticket instead of the token.
+stream_ticket_scheme = APIKeyQuery(
+    name="ticket",
+    scheme_name="StreamTicket",
+    auto_error=False,
+    description=(
+        "Only for `GET /v1/events`: a single-use ticket from `POST /v1/events/tickets`, valid "
+        "about 60 s. Access tokens are never accepted in URLs."
+    ),
 )
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="homecare"'}
 
@@ -51,6 +62,21 @@ async def authenticate(request: Request, token: str | None) -> User:
     if user is None or user.token_version != claims.token_version:
         raise _unauthenticated(
             "token_revoked", "This session has ended (password changed?); sign in again."
+        )
+    bind_user(user.id)
+    return user
+
+
+async def user_from_ticket(request: Request, ticket: str) -> User:
+    """The user a stream ticket was issued to; the ticket is used up by this call."""
+    async with request.app.state.sessions() as session:
+        redeemed = await notifications_service.redeem_ticket(session, ticket)
+        user = await users_service.get(session, redeemed[0]) if redeemed else None
+    if redeemed is None or user is None or user.token_version != redeemed[1]:
+        raise _unauthenticated(
+            "invalid_ticket",
+            "The stream ticket is unknown, used or expired; get a new one with "
+            "POST /v1/events/tickets.",
         )
     bind_user(user.id)
     return user

@@ -64,11 +64,14 @@ ORDER BY m.id
 TITLES = {
     "booking.status_changed": "예약 상태가 변경되었습니다",
     "caregiver.verification_changed": "자격 확인 결과가 도착했습니다",
+    "message.created": "새 메시지가 도착했습니다",
+    "review.created": "새 후기가 등록되었습니다",
+    "review.replied": "후기에 답글이 달렸습니다",
 }
 
 
 def push_message(kind: str, payload: dict[str, Any]) -> PushMessage:
-    status = str(payload.get("status", ""))
+    status = str(payload.get("status", "") or payload.get("preview", ""))
     return PushMessage(
         title=TITLES.get(kind, "새 알림"),
         body=status or kind,

@@ -10,7 +10,13 @@ from fastapi.responses import StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials
 
 from homecare_backend.api import AUTH_ERRORS, OBJECT_ERRORS, STRICT_QUERY
-from homecare_backend.auth.deps import CurrentUser, authenticate, bearer_scheme
+from homecare_backend.auth.deps import (
+    CurrentUser,
+    authenticate,
+    bearer_scheme,
+    stream_ticket_scheme,
+    user_from_ticket,
+)
 from homecare_backend.db import SessionDep
 from homecare_backend.notifications import service
 from homecare_backend.notifications.hub import EventHub, Frame
@@ -19,6 +25,7 @@ from homecare_backend.notifications.schemas import (
     DeviceOut,
     NotificationOut,
     NotificationPage,
+    StreamTicketOut,
 )
 from homecare_shared.openapi import problem_responses
 
@@ -89,10 +96,29 @@ def _last_event_id(raw: str | None) -> int | None:
     return int(raw) if raw is not None and raw.strip().isdigit() else None
 
 
+@router.post(
+    "/events/tickets",
+    status_code=status.HTTP_201_CREATED,
+    operation_id="create_stream_ticket",
+    summary="A single-use ticket (about 60 s) to open the event stream without a token in the URL",
+    responses=AUTH_ERRORS,
+)
+async def create_stream_ticket(
+    request: Request, user: CurrentUser, session: SessionDep
+) -> StreamTicketOut:
+    ttl_s: int = request.app.state.settings.stream_ticket_ttl_s
+    ticket, expires_at = await service.issue_ticket(session, user, ttl_s)
+    return StreamTicketOut(ticket=ticket, expires_at=expires_at, expires_in=ttl_s)
+
+
 @router.get(
     "/events",
     operation_id="stream_events",
     summary="Server-Sent Events: your notifications live (send Last-Event-ID to replay)",
+    description=(
+        "Authenticate with `Authorization: Bearer <access token>` (fetch-based clients) or, "
+        "for EventSource, with `?ticket=` from `POST /v1/events/tickets` (single use)."
+    ),
     response_class=StreamingResponse,
     responses={
         200: {
@@ -105,13 +131,13 @@ def _last_event_id(raw: str | None) -> int | None:
 async def stream_events(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    ticket: Annotated[str | None, Depends(stream_ticket_scheme)],
     last_event_id: Annotated[str | None, Header(max_length=20)] = None,
-    access_token: Annotated[
-        str | None,
-        Query(max_length=2000, description="For EventSource clients that cannot send headers"),
-    ] = None,
 ) -> StreamingResponse:
-    user = await authenticate(request, credentials.credentials if credentials else access_token)
+    if credentials is None and ticket:
+        user = await user_from_ticket(request, ticket)
+    else:
+        user = await authenticate(request, credentials.credentials if credentials else None)
     hub: EventHub = request.app.state.hub
     subscriber = await hub.subscribe(user.id)  # before the replay query: nothing falls between
     try:

@@ -74,3 +74,22 @@ class DeviceOut(BaseModel):
     id: uuid.UUID
     platform: Literal["fcm", "webpush"]
     created_at: datetime
+
+
+class StreamTicketOut(BaseModel):
+    """Open the stream with `GET /v1/events?ticket=<ticket>` before `expires_at`; once only."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "ticket": "pXq1vJ1rG7m2a0s9l3kWc8nZ4tY6bE5dH2fQ0uR7oIw",
+                    "expires_at": "2026-11-26T09:01:00Z",
+                    "expires_in": 60,
+                }
+            ]
+        }
+    )
+    ticket: str
+    expires_at: datetime
+    expires_in: int = Field(description="Seconds until it expires")

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import uuid
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from homecare_backend.notifications.hub import Frame, feed_event, render_frame
-from homecare_backend.notifications.models import DeviceToken, Notification
+from homecare_backend.notifications.models import DeviceToken, Notification, StreamTicket
 from homecare_backend.notifications.schemas import DeviceIn
+from homecare_backend.users.models import User
 from homecare_shared.errors import ProblemError
 
 REPLAY_LIMIT = 1000
@@ -126,3 +130,41 @@ async def replay(session: AsyncSession, *, user_id: uuid.UUID, after: int) -> li
         )
         for r in rows
     ]
+
+
+def _ticket_hash(ticket: str) -> str:
+    return hashlib.sha256(ticket.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+async def issue_ticket(session: AsyncSession, user: User, ttl_s: int) -> tuple[str, datetime]:
+    """A fresh stream ticket for `user` (only its hash is kept); expired ones are swept here."""
+    ticket = secrets.token_urlsafe(32)
+    expires_at = datetime.now(UTC) + timedelta(seconds=ttl_s)
+    await session.execute(delete(StreamTicket).where(StreamTicket.expires_at < func.now()))
+    session.add(
+        StreamTicket(
+            ticket_hash=_ticket_hash(ticket),
+            user_id=user.id,
+            token_version=user.token_version,
+            expires_at=expires_at,
+        )
+    )
+    await session.commit()
+    return ticket, expires_at
+
+
+async def redeem_ticket(session: AsyncSession, ticket: str) -> tuple[uuid.UUID, int] | None:
+    """Consume a ticket: (user id, token version) once, while unexpired; None otherwise.
+
+    The DELETE makes it single-use even when two connects race with the same ticket."""
+    row = (
+        await session.execute(
+            delete(StreamTicket)
+            .where(StreamTicket.ticket_hash == _ticket_hash(ticket))
+            .returning(StreamTicket.user_id, StreamTicket.token_version, StreamTicket.expires_at)
+        )
+    ).one_or_none()
+    await session.commit()
+    if row is None or row.expires_at <= datetime.now(UTC):
+        return None
+    return row.user_id, row.token_version

@@ -51,6 +51,14 @@ async def get_visible(session: AsyncSession, user: User, recipient_id: uuid.UUID
     return found
 
 
+async def member_user_ids(session: AsyncSession, recipient_id: uuid.UUID) -> list[uuid.UUID]:
+    """Every family account sharing the recipient (the owner first)."""
+    owner = await session.scalar(
+        select(CareRecipient.family_id).where(CareRecipient.id == recipient_id)
+    )
+    return [] if owner is None else [owner]
+
+
 async def get_owned(session: AsyncSession, user: User, recipient_id: uuid.UUID) -> CareRecipient:
     recipient = await get_visible(session, user, recipient_id)
     if recipient.family_id != user.id:
