@@ -6,6 +6,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin="${HOMECARE_CACHE:-$HOME/.cache/homecare}/bin"
+# One Go build cache for every tool build (go-build-progress.sh uses it too; `go run generate.go`
+# below needs it exported).
+export GOCACHE=${GOCACHE:-${HOMECARE_CACHE:-$HOME/.cache/homecare}/go-build}
 
 # --- the CLI: a tools module that requires pkg/v3 and repeats its replace directives.
 cli_version=$(awk -v m=github.com/pulumi/pulumi/pkg/v3 '($1 == m) {print $2} ($1 == "require" && $2 == m) {print $3}' "$here/pulumi/go.mod" | head -1)

@@ -112,17 +112,23 @@ def stack_file(stack: str) -> Path:
     return REPO_ROOT / f"Pulumi.{stack}.yaml"
 
 
-def file_config(stack: str) -> dict[str, Any]:
-    """The whole ``config:`` block of the stack file (keys with their namespace)."""
-    document = yaml.safe_load(stack_file(stack).read_text(encoding="utf-8")) or {}
+def file_config(stack: str, path: Path | None = None) -> dict[str, Any]:
+    """The whole ``config:`` block of the stack file (keys with their namespace); ``path``
+    reads another copy of it (``pulumi --config-file``) instead of the repo's."""
+    source = path or stack_file(stack)
+    document = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
     return dict(document.get("config") or {})
 
 
-def stack_config(stack: str, namespace: str = CONFIG_NAMESPACE) -> dict[str, Any]:
+def stack_config(
+    stack: str, namespace: str = CONFIG_NAMESPACE, path: Path | None = None
+) -> dict[str, Any]:
     """The ``<namespace>:`` keys of the stack file, without the prefix."""
     prefix = f"{namespace}:"
     return {
-        k.removeprefix(prefix): v for k, v in file_config(stack).items() if k.startswith(prefix)
+        k.removeprefix(prefix): v
+        for k, v in file_config(stack, path).items()
+        if k.startswith(prefix)
     }
 
 

@@ -30,8 +30,8 @@ def _podman(*args: str) -> str:
     return result.stdout.strip()
 
 
-def push(stack: str) -> int:
-    config = stack_config(stack)
+def push(stack: str, stack_file: Path | None = None) -> int:
+    config = stack_config(stack, path=stack_file)
     tag = str(config["imageTag"])
     registry = config["registry"]
     host, repository = registry["host"], registry.get("repository", "homecare")
@@ -62,16 +62,18 @@ def push(stack: str) -> int:
         print(f"==> {remote_ref}@{digest}")
         command = [
             "pulumi", "config", "set", "--stack", stack, "--path",
+            *(["--config-file", str(stack_file)] if stack_file else []),
             f"homecare:imageDigests.{name}", digest,
         ]  # fmt: skip
         if shutil.which("pulumi"):
             subprocess.run(command, check=True)  # noqa: S603
         else:
             print("    record it: " + " ".join(command))
+    where = stack_file or f"Pulumi.{stack}.yaml"
     for ref in refused:
         print(
             f"error: {ref} exists with other content; a tag is a release: bump "
-            f"homecare:imageTag in Pulumi.{stack}.yaml instead of overwriting it",
+            f"homecare:imageTag in {where} instead of overwriting it",
             file=sys.stderr,
         )
     return 1 if refused else 0
@@ -81,11 +83,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m homecare_infra.push", description=__doc__)
     parser.add_argument("--stack", required=True, choices=("dev", "staging", "prod"))
     parser.add_argument("--print-tag", action="store_true", help="print the stack's imageTag")
+    parser.add_argument(
+        "--stack-file",
+        type=Path,
+        help="read (and record digests in) this stack file instead of Pulumi.<stack>.yaml",
+    )
     args = parser.parse_args(argv)
     if args.print_tag:
-        print(stack_config(args.stack)["imageTag"])
+        print(stack_config(args.stack, path=args.stack_file)["imageTag"])
         return 0
-    return push(args.stack)
+    return push(args.stack, args.stack_file)
 
 
 if __name__ == "__main__":
