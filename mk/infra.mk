@@ -63,3 +63,5 @@ images: $(VENV_STAMP) ## build homecare/{backend,matching,frontend,backups} offl
 	@images/build-images.sh $(if $(IMAGE_TAG),$(IMAGE_TAG))
 
 TEST_TARGETS += test-infra test-push images
+# test-push needs the registry package that the prebuild lane's ansible-debs builds.
+LATE_TEST_TARGETS += test-push

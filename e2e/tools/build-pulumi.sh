@@ -21,6 +21,10 @@ if [ "${1:-}" = --check ]; then
 fi
 mkdir -p "$bin"
 command -v go >/dev/null || { echo "error: Go >= 1.26 is needed to build the Pulumi CLI" >&2; exit 1; }
+# One builder at a time (make test's prebuild lane, a suite, another checkout may ask at once):
+# wait for the lock; each step below looks at the cache again after it.
+exec 9>"$bin/.pulumi-build.lock"
+flock 9
 if [ ! -x "$bin/pulumi-$cli_version" ]; then
   work=$(mktemp -d)
   t0=$(date +%s)
