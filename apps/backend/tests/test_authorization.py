@@ -42,6 +42,25 @@ async def build_world(
     fa, ca = actors["family_a"], actors["caregiver_a"]
     recipient = await client.post("/v1/recipients", json=recipient_body, headers=fa.headers)
     assert recipient.status_code == 201, recipient.text
+    rid = recipient.json()["id"]
+    # A viewer who accepted an invitation, and an invitee who has not answered yet.
+    actors["viewer"], actors["invitee"] = (
+        await make_actor(Role.FAMILY),
+        await make_actor(Role.FAMILY),
+    )
+    invitations = {}
+    for who in ("viewer", "invitee"):
+        invited = await client.post(
+            f"/v1/recipients/{rid}/invitations",
+            json={"email": actors[who].email, "role": "viewer"},
+            headers=fa.headers,
+        )
+        assert invited.status_code == 201, invited.text
+        invitations[who] = invited.json()["id"]
+    accepted = await client.post(
+        f"/v1/invitations/{invitations['viewer']}/accept", headers=actors["viewer"].headers
+    )
+    assert accepted.status_code == 200, accepted.text
     start = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0)
     booking = await client.post(
         "/v1/bookings",
@@ -92,6 +111,8 @@ async def build_world(
             "amount": payment.json()["amount_krw"],
             "series": series.json()["id"],
             "month": start.strftime("%Y-%m"),
+            "viewer": actors["viewer"].user_id,
+            "invitation": invitations["invitee"],
         },
     )
 
@@ -112,7 +133,7 @@ ROUTES: list[tuple[str, str, str, Any, str, list[str]]] = [
     ("get recipient", "GET", "/v1/recipients/{recipient}", None, "family_a",
      ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b"]),
     ("replace recipient", "PUT", "/v1/recipients/{recipient}", "RECIPIENT", "family_a",
-     ["family_b", "caregiver_a", "agency_admin_b", "admin"]),
+     ["family_b", "caregiver_a", "agency_admin_b", "admin", "viewer", "invitee"]),
     ("get booking", "GET", "/v1/bookings/{booking}", None, "family_a",
      ["family_b", "caregiver_b", "agency_admin_b"]),
     ("change booking status", "POST", "/v1/bookings/{booking}/status", {"status": "confirmed"},
@@ -141,18 +162,33 @@ ROUTES: list[tuple[str, str, str, Any, str, list[str]]] = [
     ("recipient month", "GET", "/v1/billing/recipients/{recipient}/months/{month}", None,
      "family_a", ["family_b", "caregiver_a", "agency_admin_b"]),
     ("cancellation terms", "GET", "/v1/bookings/{booking}/cancellation", None, "family_a",
-     ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b", "admin"]),
+     ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b", "admin", "viewer"]),
     ("create payment", "POST", "/v1/bookings/{booking}/payment", None, "family_a",
-     ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b", "admin"]),
+     ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b", "admin", "viewer"]),
     ("get payment", "GET", "/v1/payments/{payment}", None, "family_a",
-     ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b"]),
+     ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b", "viewer"]),
     ("confirm payment", "POST", "/v1/payments/{payment}/confirm",
      {"payment_key": "manual-key-1", "amount_krw": "AMOUNT"}, "family_a",
-     ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b", "admin"]),
+     ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b", "admin", "viewer"]),
     ("get series", "GET", "/v1/booking-series/{series}", None, "family_a",
      ["family_b", "caregiver_b", "agency_admin_b"]),
     ("delete recipient", "DELETE", "/v1/recipients/{recipient}", None, "admin",
-     ["family_b", "caregiver_a", "agency_admin_b"]),
+     ["family_b", "caregiver_a", "agency_admin_b", "viewer"]),
+    ("list members", "GET", "/v1/recipients/{recipient}/members", None, "viewer",
+     ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b", "invitee"]),
+    ("remove member", "DELETE", "/v1/recipients/{recipient}/members/{viewer}", None, "family_a",
+     ["family_b", "caregiver_a", "agency_admin_b", "admin", "invitee"]),
+    ("invite member", "POST", "/v1/recipients/{recipient}/invitations",
+     {"email": "new-member@test.homecare.kr", "role": "viewer"}, "family_a",
+     ["family_b", "caregiver_a", "agency_admin_b", "admin", "viewer", "invitee"]),
+    ("list invitations", "GET", "/v1/recipients/{recipient}/invitations", None, "family_a",
+     ["family_b", "caregiver_a", "agency_admin_b", "admin", "viewer", "invitee"]),
+    ("revoke invitation", "DELETE", "/v1/recipients/{recipient}/invitations/{invitation}", None,
+     "family_a", ["family_b", "caregiver_a", "agency_admin_b", "admin", "viewer", "invitee"]),
+    ("accept invitation", "POST", "/v1/invitations/{invitation}/accept", None, "invitee",
+     ["family_a", "family_b", "caregiver_a", "agency_admin_b", "admin", "viewer"]),
+    ("decline invitation", "POST", "/v1/invitations/{invitation}/decline", None, "invitee",
+     ["family_a", "family_b", "caregiver_a", "agency_admin_b", "admin", "viewer"]),
 ]  # fmt: skip
 
 
@@ -231,6 +267,8 @@ async def test_lists_are_scoped(
 
     assert await ids("/v1/recipients", "family_a") == {world.ids["recipient"]}
     assert await ids("/v1/recipients", "family_b") == set()
+    assert await ids("/v1/recipients", "viewer") == {world.ids["recipient"]}
+    assert await ids("/v1/recipients", "invitee") == set()
     assert (await client.get("/v1/recipients", headers=a["caregiver_a"].headers)).status_code == 403
     series = await client.get(
         f"/v1/booking-series/{world.ids['series']}", headers=a["family_a"].headers
@@ -239,6 +277,8 @@ async def test_lists_are_scoped(
     assert len(visits) == 3
     assert await ids("/v1/bookings", "family_a") == visits
     assert await ids("/v1/bookings", "caregiver_a") == visits
+    assert await ids("/v1/bookings", "viewer") == visits
+    assert await ids("/v1/bookings", "invitee") == set()
     assert await ids("/v1/bookings", "caregiver_b") == set()
     assert await ids("/v1/bookings", "agency_admin_b") == set()
     assert await ids("/v1/caregivers", "agency_admin_b") == {str(a["caregiver_b"].caregiver_id)}

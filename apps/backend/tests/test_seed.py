@@ -36,6 +36,15 @@ async def test_seed_is_idempotent_and_demo_logins_work(
     headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
     bookings = await client.get("/v1/bookings", headers=headers)
     assert len(bookings.json()["items"]) == 2
+    family2 = await client.post(
+        "/v1/auth/login", json={"email": "family2@demo.homecare.kr", "password": DEMO_PASSWORD}
+    )
+    shared = await client.get(
+        "/v1/recipients",
+        headers={"Authorization": f"Bearer {family2.json()['access_token']}"},
+    )
+    # 서보호's own recipient and the one 한가족 shares with them (viewer).
+    assert sorted(r["name"] for r in shared.json()["items"]) == ["서정자", "한말순"]
 
 
 @pytest.mark.parametrize("env", ["staging", "prod"])

@@ -31,6 +31,7 @@ from homecare_backend.notifications.hub import EventHub
 from homecare_backend.notifications.router import router as notifications_router
 from homecare_backend.payments.router import router as payments_router
 from homecare_backend.payments.wiring import build_provider, cancellation_policy
+from homecare_backend.recipients.router import invitations_router, sharing_router
 from homecare_backend.recipients.router import router as recipients_router
 from homecare_backend.reviews.router import router as reviews_router
 from homecare_backend.users.router import router as users_router
@@ -50,6 +51,8 @@ ROUTERS = (
     users_router,
     caregivers_me_router,
     recipients_router,
+    sharing_router,
+    invitations_router,
     caregivers_router,
     agencies_router,
     bookings_router,

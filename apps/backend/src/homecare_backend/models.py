@@ -20,7 +20,11 @@ from homecare_backend.notifications.models import (
     StreamTicket,
 )
 from homecare_backend.payments.models import Payment
-from homecare_backend.recipients.models import CareRecipient
+from homecare_backend.recipients.models import (
+    CareRecipient,
+    RecipientInvitation,
+    RecipientMember,
+)
 from homecare_backend.reviews.models import Review
 from homecare_backend.users.models import Role, User
 
@@ -44,6 +48,8 @@ __all__ = [
     "Notification",
     "OutboxEvent",
     "Payment",
+    "RecipientInvitation",
+    "RecipientMember",
     "RefreshToken",
     "Review",
     "Role",

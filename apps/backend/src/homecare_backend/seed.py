@@ -28,6 +28,7 @@ from homecare_backend.models import (
     CaregiverProfile,
     CaregiverWeeklySlot,
     CareRecipient,
+    RecipientMember,
     User,
 )
 
@@ -63,6 +64,8 @@ BOOKINGS = [
 ]
 
 
+# Family sharing: (recipient index, family index, role) — 서보호 also follows 한말순's visits.
+SHARED = [(0, 1, "viewer")]
 # 본인부담 categories of the demo recipients (by index), so the split shows each rate.
 COPAY = ["standard", "reduced_40", "reduced_60", "basic_livelihood"]
 # A month of 방문요양 for 한말순 (grade 3): every day but Sundays and holidays this month,
@@ -197,6 +200,15 @@ def demo_rows() -> dict[type[Any], list[dict[str, Any]]]:
         CaregiverWeeklySlot: slots,
         CaregiverDayOff: days_off,
         CareRecipient: recipients,
+        RecipientMember: [
+            {
+                "recipient_id": recipients[r]["id"],
+                "user_id": demo_id("user", FAMILIES[f][1]),
+                "role": role,
+                "invited_by": recipients[r]["family_id"],
+            }
+            for r, f, role in SHARED
+        ],
         Booking: bookings,
     }
 

@@ -46,7 +46,6 @@ from homecare_backend.payments.provider import (
     ProviderUnavailableError,
 )
 from homecare_backend.recipients import service as recipients_service
-from homecare_backend.recipients.models import CareRecipient
 from homecare_backend.users.models import Role, User
 from homecare_shared.errors import ProblemError
 from homecare_shared.logging import get_logger
@@ -103,8 +102,7 @@ def visible_to(user: User) -> Select[Booking]:
         case Role.PLATFORM_ADMIN:
             return stmt
         case Role.FAMILY:
-            mine = select(CareRecipient.id).where(CareRecipient.family_id == user.id)
-            return stmt.where(Booking.recipient_id.in_(mine))
+            return stmt.where(Booking.recipient_id.in_(recipients_service.shared_with(user.id)))
         case Role.CAREGIVER:
             me = select(CaregiverProfile.id).where(CaregiverProfile.user_id == user.id)
             return stmt.where(Booking.caregiver_id.in_(me))
@@ -127,18 +125,19 @@ async def get_visible(
 
 
 async def get_owned(session: AsyncSession, user: User, booking_id: uuid.UUID) -> Booking:
-    """A booking of one of the family's own recipients (403 for others who may see it)."""
+    """A booking of a recipient the family owns (403 for viewers and others who may see it)."""
     booking = await get_visible(session, user, booking_id)
-    if user.role != Role.FAMILY:
-        raise ProblemError(403, "not_owner", "Only the family can do this", "Ask the family.")
+    if user.role != Role.FAMILY or not await recipients_service.is_owner(
+        session, booking.recipient_id, user.id
+    ):
+        raise recipients_service.not_owner()
     return booking
 
 
 async def _announce(session: AsyncSession, booking: Booking, reason: str) -> None:
-    """Tell the family and the caregiver (feed/SSE/push) and the matching index."""
-    family_id = await session.scalar(
-        select(CareRecipient.family_id).where(CareRecipient.id == booking.recipient_id)
-    )
+    """Tell every family member sharing the recipient, the caregiver (feed/SSE/push) and the
+    matching index."""
+    family = await recipients_service.member_user_ids(session, booking.recipient_id)
     caregiver_user = None
     if booking.caregiver_id is not None:
         caregiver_user = await session.scalar(
@@ -151,7 +150,7 @@ async def _announce(session: AsyncSession, booking: Booking, reason: str) -> Non
         "start_at": booking.start_at.isoformat(),
         "reason": reason,
     }
-    users = {u for u in (family_id, caregiver_user) if u is not None}
+    users = {u for u in (*family, caregiver_user) if u is not None}
     await outbox.enqueue_many(session, [(u, "booking.status_changed", payload) for u in users])
 
 
@@ -490,6 +489,10 @@ async def change_status(
     provider: PaymentProvider | None,
 ) -> Booking:
     booking = await get_visible(session, user, booking_id, lock=True)
+    if user.role == Role.FAMILY and not await recipients_service.is_owner(
+        session, booking.recipient_id, user.id
+    ):
+        raise recipients_service.not_owner()  # viewers sharing the recipient only watch
     _check_move(user, booking, target)
     now = datetime.now(UTC)
     booking.status = target

@@ -33,6 +33,7 @@ from homecare_backend.bookings.models import Booking, BookingStatus
 from homecare_backend.caregivers.models import CaregiverProfile
 from homecare_backend.dispatch.models import Dispatch, DispatchOffer, DispatchStatus, OfferStatus
 from homecare_backend.notifications import outbox
+from homecare_backend.recipients import service as recipients_service
 from homecare_backend.recipients.models import CareRecipient
 from homecare_backend.users.models import Role, User
 from homecare_shared.errors import ProblemError
@@ -76,14 +77,13 @@ class DispatchService:
     async def start(
         self, session: AsyncSession, *, booking_id: uuid.UUID, requested_by: User
     ) -> Dispatch:
-        """Only the booking's family (or a platform admin) dispatches it; others get 404."""
-        family = await session.scalar(
-            select(CareRecipient.family_id)
-            .join(Booking, Booking.recipient_id == CareRecipient.id)
-            .where(Booking.id == booking_id)
+        """Only the booking's owners (or a platform admin) dispatch it; others get 404."""
+        recipient_id = await session.scalar(
+            select(Booking.recipient_id).where(Booking.id == booking_id)
         )
-        if family is None or (
-            requested_by.role != Role.PLATFORM_ADMIN and family != requested_by.id
+        if recipient_id is None or (
+            requested_by.role != Role.PLATFORM_ADMIN
+            and not await recipients_service.is_owner(session, recipient_id, requested_by.id)
         ):
             raise ProblemError(404, "booking_not_found", "No such booking", "Check the booking id.")
         booking = await session.get(Booking, booking_id, with_for_update=True)

@@ -30,7 +30,7 @@ from homecare_backend.payments.provider import (
     ProviderStatus,
     ProviderUnavailableError,
 )
-from homecare_backend.recipients.models import CareRecipient
+from homecare_backend.recipients import service as recipients_service
 from homecare_backend.users.models import Role, User
 from homecare_shared.errors import ProblemError
 from homecare_shared.logging import get_logger
@@ -51,11 +51,9 @@ def visible_to(user: User) -> Select[Payment]:
     if user.role == Role.PLATFORM_ADMIN:
         return stmt
     if user.role == Role.FAMILY:
-        mine = (
-            select(Booking.id)
-            .join(CareRecipient, CareRecipient.id == Booking.recipient_id)
-            .where(CareRecipient.family_id == user.id)
-        )
+        # Owners pay; viewers sharing the recipient see no payments.
+        owned = recipients_service.shared_with(user.id, owners_only=True)
+        mine = select(Booking.id).where(Booking.recipient_id.in_(owned))
         return stmt.where(Payment.booking_id.in_(mine))
     return stmt.where(Payment.id.is_(None))  # caregivers and agencies see no payments
 

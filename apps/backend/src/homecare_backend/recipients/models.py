@@ -8,10 +8,12 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     SmallInteger,
     String,
     Text,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
@@ -62,3 +64,62 @@ class CareRecipient(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+
+
+MEMBER_ROLES = ("owner", "viewer")
+INVITATION_STATUSES = ("pending", "accepted", "declined", "revoked")
+
+
+class RecipientMember(Base):
+    """A further family account sharing a recipient. The recipient's `family_id` is its first
+    owner and has no row here; `owner` members may book, pay and manage like it, `viewer`
+    members see visits and care logs and get the visit events."""
+
+    __tablename__ = "recipient_members"
+    __table_args__ = (CheckConstraint("role IN ('owner','viewer')", name="role_known"),)
+
+    recipient_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("care_recipients.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(10))
+    invited_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class RecipientInvitation(Base):
+    """An invitation by e-mail to share a recipient; the invitee (a family account with that
+    address, now or after signing up) accepts or declines it."""
+
+    __tablename__ = "recipient_invitations"
+    __table_args__ = (
+        CheckConstraint("role IN ('owner','viewer')", name="role_known"),
+        CheckConstraint(
+            "status IN ('pending','accepted','declined','revoked')", name="status_known"
+        ),
+        # One open invitation per address and recipient (a second is refused, not duplicated).
+        Index(
+            "uq_recipient_invitations_pending",
+            "recipient_id",
+            "email",
+            unique=True,
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    recipient_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("care_recipients.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254), index=True)  # stored lower-case
+    role: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10), server_default="pending")
+    invited_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    responded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

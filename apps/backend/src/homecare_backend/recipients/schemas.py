@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from homecare_backend.api import JsonInt, Latitude, Longitude, Name, text
+from homecare_backend.api import Email, JsonInt, Latitude, Longitude, Name, text
 from homecare_shared.vocabulary import Gender, Language
 
 
@@ -79,3 +79,69 @@ class RecipientOut(RecipientIn):
     family_id: uuid.UUID
     created_at: datetime
     updated_at: datetime
+
+
+MemberRole = Literal["owner", "viewer"]
+
+
+class InvitationIn(BaseModel):
+    """Share the recipient with another family account by its e-mail address."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"email": "family2@demo.homecare.kr", "role": "viewer"}]}
+    )
+    email: Email
+    role: MemberRole = Field(
+        default="viewer",
+        description="`viewer`: sees visits and care logs, gets the events; "
+        "`owner`: also books, pays and manages",
+    )
+
+
+class InvitationOut(BaseModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0192f0c4-6a1e-7c3b-9d2e-5f4a3b2c1d10",
+                    "recipient_id": "0192f0c4-6a1e-7c3b-9d2e-5f4a3b2c1d0e",
+                    "email": "family2@demo.homecare.kr",
+                    "role": "viewer",
+                    "status": "pending",
+                    "created_at": "2026-11-26T09:00:00Z",
+                    "responded_at": None,
+                }
+            ]
+        },
+    )
+    id: uuid.UUID
+    recipient_id: uuid.UUID
+    email: str
+    role: MemberRole
+    status: Literal["pending", "accepted", "declined", "revoked"]
+    created_at: datetime
+    responded_at: datetime | None
+
+
+class MemberOut(BaseModel):
+    """A family account sharing the recipient (`primary`: the account that added it)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "user_id": "0192f0c4-6a1e-7c3b-9d2e-5f4a3b2c1d0f",
+                    "email": "family1@demo.homecare.kr",
+                    "display_name": "김보호",
+                    "role": "owner",
+                    "primary": True,
+                }
+            ]
+        }
+    )
+    user_id: uuid.UUID
+    email: str
+    display_name: str
+    role: MemberRole
+    primary: bool
