@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from homecare_backend import migrate
 from homecare_backend.config import Settings
@@ -36,11 +36,34 @@ def make_settings(url: str, **overrides: Any) -> Settings:
 @pytest.fixture
 async def client(migrated_url: str) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(make_settings(migrated_url))
+    app.state.matcher = verified_caregivers(app.state.sessions)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://backend") as http:
         yield http
     await app.state.hub.close()
     await app.state.engine.dispose()
+
+
+def verified_caregivers(sessions: async_sessionmaker[AsyncSession]) -> Any:
+    """A stand-in for matching in `client` tests: every verified caregiver, oldest first, with
+    a flat score (the real matching app ranks in test_care_requests.py)."""
+
+    async def match(body: dict[str, Any]) -> dict[str, Any]:
+        async with sessions() as session:
+            ids = (
+                await session.scalars(
+                    select(CaregiverProfile.id)
+                    .where(CaregiverProfile.verification_status == "verified")
+                    .order_by(CaregiverProfile.id)
+                    .limit(body["k"])
+                )
+            ).all()
+        results = [
+            {"caregiver_id": str(i), "score": 0.5, "distance_km": 1.0, "breakdown": {}} for i in ids
+        ]
+        return {"results": results, "considered": len(results), "excluded": {}}
+
+    return match
 
 
 @pytest.fixture

@@ -99,6 +99,20 @@ async def build_world(
         headers=fa.headers,
     )
     assert series.status_code == 201, series.text
+    request_start = start + timedelta(weeks=5)
+    care_request = await client.post(
+        "/v1/care-requests",
+        json={
+            "recipient_id": recipient.json()["id"],
+            "schedule": {
+                "kind": "one_off",
+                "start_at": request_start.isoformat(),
+                "duration_minutes": 120,
+            },
+        },
+        headers=fa.headers,
+    )
+    assert care_request.status_code == 201, care_request.text
     return World(
         actors,
         {
@@ -110,6 +124,7 @@ async def build_world(
             "payment": payment.json()["id"],
             "amount": payment.json()["amount_krw"],
             "series": series.json()["id"],
+            "care_request": care_request.json()["id"],
             "month": start.strftime("%Y-%m"),
             "viewer": actors["viewer"].user_id,
             "invitation": invitations["invitee"],
@@ -172,6 +187,15 @@ ROUTES: list[tuple[str, str, str, Any, str, list[str]]] = [
      ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b", "admin", "viewer"]),
     ("get series", "GET", "/v1/booking-series/{series}", None, "family_a",
      ["family_b", "caregiver_b", "agency_admin_b"]),
+    ("get care request", "GET", "/v1/care-requests/{care_request}", None, "family_a",
+     ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b"]),
+    ("choose care candidate", "POST", "/v1/care-requests/{care_request}/choose",
+     {"caregiver_id": "{caregiver}"}, "family_a",
+     ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b", "admin"]),
+    ("dispatch care request", "POST", "/v1/care-requests/{care_request}/dispatch", None,
+     "family_a", ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b", "admin"]),
+    ("cancel care request", "POST", "/v1/care-requests/{care_request}/cancel", None,
+     "family_a", ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b", "admin"]),
     ("delete recipient", "DELETE", "/v1/recipients/{recipient}", None, "admin",
      ["family_b", "caregiver_a", "agency_admin_b", "viewer"]),
     ("list members", "GET", "/v1/recipients/{recipient}/members", None, "viewer",
@@ -285,3 +309,9 @@ async def test_lists_are_scoped(
     assert await ids("/v1/caregivers", "caregiver_a") == {str(a["caregiver_a"].caregiver_id)}
     assert len(await ids("/v1/caregivers", "admin")) == 2
     assert len(await ids("/v1/bookings", "admin")) == 3
+    assert await ids("/v1/care-requests", "family_a") == {world.ids["care_request"]}
+    assert await ids("/v1/care-requests", "family_b") == set()
+    assert await ids("/v1/care-requests", "admin") == {world.ids["care_request"]}
+    for role in ("caregiver_a", "agency_admin_b"):
+        listed = await client.get("/v1/care-requests", headers=a[role].headers)
+        assert listed.status_code == 403

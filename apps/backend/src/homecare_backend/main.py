@@ -33,6 +33,8 @@ from homecare_backend.payments.router import router as payments_router
 from homecare_backend.payments.wiring import build_provider, cancellation_policy
 from homecare_backend.recipients.router import invitations_router, sharing_router
 from homecare_backend.recipients.router import router as recipients_router
+from homecare_backend.requests.matching import http_matcher
+from homecare_backend.requests.router import router as requests_router
 from homecare_backend.reviews.router import router as reviews_router
 from homecare_backend.users.router import router as users_router
 from homecare_shared.logging import configure_logging
@@ -53,6 +55,7 @@ ROUTERS = (
     recipients_router,
     sharing_router,
     invitations_router,
+    requests_router,
     caregivers_router,
     agencies_router,
     bookings_router,
@@ -114,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.payment_provider = payment_provider
     app.state.cancellation_policy = cancellation_policy(settings)
     app.state.dispatch = background.build_dispatch(matching_http)
+    app.state.matcher = http_matcher(matching_http)
     for router in ROUTERS:
         app.include_router(router)
     return app

@@ -25,6 +25,7 @@ from homecare_backend.recipients.models import (
     RecipientInvitation,
     RecipientMember,
 )
+from homecare_backend.requests.models import CareRequest
 from homecare_backend.reviews.models import Review
 from homecare_backend.users.models import Role, User
 
@@ -36,6 +37,7 @@ __all__ = [
     "BookingSeries",
     "BookingStatus",
     "CareRecipient",
+    "CareRequest",
     "CaregiverDayOff",
     "CaregiverProfile",
     "CaregiverWeeklySlot",

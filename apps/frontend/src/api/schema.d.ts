@@ -344,6 +344,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/care-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your care requests, oldest first */
+        get: operations["list_care_requests"];
+        put?: never;
+        /** Ask for care for one of your recipients; matching ranks caregivers at once */
+        post: operations["create_care_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/care-requests/{care_request_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One care request with its ranked candidates and what it led to */
+        get: operations["get_care_request"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/care-requests/{care_request_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw an open care request */
+        post: operations["cancel_care_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/care-requests/{care_request_id}/choose": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pick a candidate: the visit (or weekly series) is offered to them */
+        post: operations["choose_care_candidate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/care-requests/{care_request_id}/dispatch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Offer the request in waves to its ranked candidates instead of picking one */
+        post: operations["dispatch_care_request"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/caregivers": {
         parameters: {
             query?: never;
@@ -1154,6 +1240,33 @@ export interface components {
             refund_krw: number;
         };
         /**
+         * CandidateOut
+         * @description One ranked caregiver with the reasons for their place (matching's score breakdown).
+         */
+        CandidateOut: {
+            /**
+             * Breakdown
+             * @description distance, rating, continuity, language, gender, fairness
+             */
+            breakdown: {
+                [key: string]: components["schemas"]["ComponentOut"];
+            };
+            /**
+             * Caregiver Id
+             * Format: uuid
+             */
+            caregiver_id: string;
+            /** Distance Km */
+            distance_km: number;
+            /**
+             * Rank
+             * @description 1 = best
+             */
+            rank: number;
+            /** Score */
+            score: number;
+        };
+        /**
          * CaregiverIn
          * @description A caregiver's own profile. Changing the licence number sends it back to verification.
          * @example {
@@ -1281,6 +1394,152 @@ export interface components {
             verified_at: string | null;
         };
         /**
+         * CareRequestIn
+         * @description Care wanted for one of your recipients. Preferences left empty fall back to the
+         *     recipient's (gender, languages); matching ranks caregivers when the request is made.
+         * @example {
+         *       "max_distance_km": 10,
+         *       "notes": "오전에는 산책을 좋아하세요",
+         *       "preferred_gender": "female",
+         *       "preferred_languages": [
+         *         "ko"
+         *       ],
+         *       "recipient_id": "0192f0c4-6a1e-7c3b-9d2e-5f4a3b2c1d0e",
+         *       "required_skills": [
+         *         "dementia"
+         *       ],
+         *       "schedule": {
+         *         "end_date": "2027-02-28",
+         *         "kind": "weekly",
+         *         "slots": [
+         *           {
+         *             "duration_minutes": 180,
+         *             "start": "09:00",
+         *             "weekday": 0
+         *           },
+         *           {
+         *             "duration_minutes": 120,
+         *             "start": "14:00",
+         *             "weekday": 3
+         *           }
+         *         ],
+         *         "start_date": "2026-12-07"
+         *       },
+         *       "service_type": "home_care"
+         *     }
+         */
+        CareRequestIn: {
+            /**
+             * Max Distance Km
+             * @default 10
+             */
+            max_distance_km?: number;
+            /**
+             * Notes
+             * @default
+             */
+            notes?: string;
+            preferred_gender?: components["schemas"]["Gender"] | null;
+            /** Preferred Languages */
+            preferred_languages?: components["schemas"]["Language"][];
+            /**
+             * Recipient Id
+             * Format: uuid
+             */
+            recipient_id: string;
+            /** Required Skills */
+            required_skills?: components["schemas"]["Skill"][];
+            /** Schedule */
+            schedule: components["schemas"]["OneOffSchedule"] | components["schemas"]["WeeklySchedule"];
+            /**
+             * @description home_care 방문요양, bathing 방문목욕, companion 동행
+             * @default home_care
+             */
+            service_type?: components["schemas"]["ServiceType"];
+        };
+        /** CareRequestOut */
+        CareRequestOut: {
+            /**
+             * Booking Id
+             * @description The one-off booking it led to
+             */
+            booking_id: string | null;
+            /**
+             * Candidates
+             * @description Ranked when the request was made
+             */
+            candidates: components["schemas"]["CandidateOut"][];
+            /** Chosen Caregiver Id */
+            chosen_caregiver_id: string | null;
+            /**
+             * Considered
+             * @description Caregivers matching looked at
+             */
+            considered: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Dispatch Id */
+            dispatch_id: string | null;
+            /**
+             * Excluded
+             * @description Caregivers ruled out, by the first rule they failed (distance, skills, …)
+             */
+            excluded: {
+                [key: string]: number;
+            };
+            /**
+             * Family Id
+             * Format: uuid
+             */
+            family_id: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Matched At
+             * Format: date-time
+             */
+            matched_at: string;
+            /** Max Distance Km */
+            max_distance_km: number;
+            /** Notes */
+            notes: string;
+            preferred_gender: components["schemas"]["Gender"] | null;
+            /** Preferred Languages */
+            preferred_languages: components["schemas"]["Language"][];
+            /**
+             * Recipient Id
+             * Format: uuid
+             */
+            recipient_id: string;
+            /** Required Skills */
+            required_skills: components["schemas"]["Skill"][];
+            /** Schedule */
+            schedule: components["schemas"]["OneOffSchedule"] | components["schemas"]["WeeklySchedule"];
+            /**
+             * Series Id
+             * @description The recurring series it led to
+             */
+            series_id: string | null;
+            service_type: components["schemas"]["ServiceType"];
+            status: components["schemas"]["CareRequestStatus"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * CareRequestStatus
+         * @enum {string}
+         */
+        CareRequestStatus: "open" | "offered" | "dispatching" | "cancelled";
+        /**
          * ChargeSplitOut
          * @description One visit's amount split into what NHIS pays and what the family pays (KRW).
          */
@@ -1325,6 +1584,35 @@ export interface components {
              * Format: date-time
              */
             start_at: string;
+        };
+        /**
+         * ChooseIn
+         * @description The candidate you pick: the visit (or series) is offered to them.
+         * @example {
+         *       "caregiver_id": "0192f0c4-6a1e-7c3b-9d2e-5f4a3b2c1d10"
+         *     }
+         */
+        ChooseIn: {
+            /**
+             * Caregiver Id
+             * Format: uuid
+             */
+            caregiver_id: string;
+        };
+        /** ComponentOut */
+        ComponentOut: {
+            /**
+             * Contribution
+             * @description value × weight; the score is their sum
+             */
+            contribution: number;
+            /**
+             * Value
+             * @description 0..1
+             */
+            value: number;
+            /** Weight */
+            weight: number;
         };
         /**
          * Condition
@@ -1730,6 +2018,24 @@ export interface components {
             /** Wave */
             wave: number;
         };
+        /**
+         * OneOffSchedule
+         * @description One visit: start (with a UTC offset, in the future, within a year) and length.
+         */
+        OneOffSchedule: {
+            /** Duration Minutes */
+            duration_minutes: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "one_off";
+            /**
+             * Start At
+             * Format: date-time
+             */
+            start_at: string;
+        };
         /** Page[AgencyOut] */
         Page_AgencyOut_: {
             /** Items */
@@ -1754,6 +2060,16 @@ export interface components {
         Page_CaregiverOut_: {
             /** Items */
             items: components["schemas"]["CaregiverOut"][];
+            /**
+             * Next Cursor
+             * @description Cursor of the next page, or null on the last page
+             */
+            next_cursor: string | null;
+        };
+        /** Page[CareRequestOut] */
+        Page_CareRequestOut_: {
+            /** Items */
+            items: components["schemas"]["CareRequestOut"][];
             /**
              * Next Cursor
              * @description Cursor of the next page, or null on the last page
@@ -2420,6 +2736,29 @@ export interface components {
         WebhookOut: {
             /** Received */
             received: boolean;
+        };
+        /**
+         * WeeklySchedule
+         * @description Weekly slots (Asia/Seoul) from `start_date` to `end_date` (inclusive) or for `count`
+         *     visits; the pattern must produce at least one visit.
+         */
+        WeeklySchedule: {
+            /** Count */
+            count?: number | null;
+            /** End Date */
+            end_date?: string | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "weekly";
+            /** Slots */
+            slots: components["schemas"]["SlotIn"][];
+            /**
+             * Start Date
+             * Format: date
+             */
+            start_date: string;
         };
         /** WeeklySlot */
         WeeklySlot: {
@@ -3970,6 +4309,444 @@ export interface operations {
             };
             /** @description Body larger than 1 MiB */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_care_requests: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page; omit for the first page */
+                cursor?: string | null;
+                /** @description Page size (1–100) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_CareRequestOut_"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_care_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CareRequestIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareRequestOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_care_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                care_request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareRequestOut"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancel_care_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                care_request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareRequestOut"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    choose_care_candidate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                care_request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChooseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareRequestOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    dispatch_care_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                care_request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareRequestOut"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

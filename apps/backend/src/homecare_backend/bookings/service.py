@@ -35,7 +35,7 @@ from homecare_backend.bookings.models import (
     BookingStatus,
 )
 from homecare_backend.bookings.recurrence import Recurrence, RecurrenceError, WeeklySlot
-from homecare_backend.bookings.schemas import BookingIn, SeriesIn
+from homecare_backend.bookings.schemas import BookingIn, SeriesIn, SlotIn
 from homecare_backend.caregivers import service as caregivers_service
 from homecare_backend.caregivers.models import CaregiverProfile
 from homecare_backend.notifications import outbox
@@ -167,7 +167,7 @@ def _double_booked() -> ProblemError:
     )
 
 
-def _check_window(start_at: datetime) -> None:
+def check_window(start_at: datetime) -> None:
     now = datetime.now(UTC)
     if not now < start_at < now + MAX_LEAD:
         raise ProblemError(
@@ -178,9 +178,11 @@ def _check_window(start_at: datetime) -> None:
         )
 
 
-async def create(session: AsyncSession, user: User, data: BookingIn) -> Booking:
+async def add_booking(session: AsyncSession, user: User, data: BookingIn) -> Booking:
+    """Insert a one-off booking and announce it, without committing (the caller commits, so a
+    care request can link it in the same transaction)."""
     recipient = await recipients_service.get_owned(session, user, data.recipient_id)
-    _check_window(data.start_at)
+    check_window(data.start_at)
     if data.caregiver_id is not None:
         await caregivers_service.get_visible(session, user, data.caregiver_id)
     booking = Booking(
@@ -201,21 +203,25 @@ async def create(session: AsyncSession, user: User, data: BookingIn) -> Booking:
             raise _double_booked() from exc
         raise
     await _announce(session, booking, "created")
+    return booking
+
+
+async def create(session: AsyncSession, user: User, data: BookingIn) -> Booking:
+    booking = await add_booking(session, user, data)
     await session.commit()
     metrics.BOOKING_TRANSITIONS.labels(to=booking.status.value).inc()
     await session.refresh(booking)
     return booking
 
 
-def _recurrence(data: SeriesIn) -> Recurrence:
+def _recurrence(
+    slots: Sequence[SlotIn], start_date: date, end_date: date | None, count: int | None
+) -> Recurrence:
     return Recurrence(
-        [
-            WeeklySlot(s.weekday, time.fromisoformat(s.start), s.duration_minutes)
-            for s in data.slots
-        ],
-        data.start_date,
-        data.end_date,
-        data.count,
+        [WeeklySlot(s.weekday, time.fromisoformat(s.start), s.duration_minutes) for s in slots],
+        start_date,
+        end_date,
+        count,
     )
 
 
@@ -229,20 +235,21 @@ def _self_overlaps(windows: Sequence[tuple[datetime, datetime]]) -> list[datetim
 
 
 async def _conflicts(
-    session: AsyncSession, caregiver_id: uuid.UUID, windows: Sequence[tuple[datetime, datetime]]
+    session: AsyncSession,
+    caregiver_id: uuid.UUID,
+    windows: Sequence[tuple[datetime, datetime]],
+    *,
+    ignore_series: uuid.UUID | None = None,
 ) -> list[dict[str, str]]:
     overlaps = [and_(Booking.start_at < end, Booking.end_at > start) for start, end in windows]
-    rows = (
-        await session.execute(
-            select(Booking.start_at, Booking.end_at)
-            .where(
-                Booking.caregiver_id == caregiver_id,
-                Booking.status.in_(ACTIVE_STATUSES),
-                or_(*overlaps),
-            )
-            .order_by(Booking.start_at)
-        )
-    ).all()
+    stmt = select(Booking.start_at, Booking.end_at).where(
+        Booking.caregiver_id == caregiver_id,
+        Booking.status.in_(ACTIVE_STATUSES),
+        or_(*overlaps),
+    )
+    if ignore_series is not None:
+        stmt = stmt.where(or_(Booking.series_id.is_(None), Booking.series_id != ignore_series))
+    rows = (await session.execute(stmt.order_by(Booking.start_at))).all()
     return [
         {"start_at": s.astimezone(SEOUL).isoformat(), "end_at": e.astimezone(SEOUL).isoformat()}
         for s, e in rows
@@ -260,27 +267,24 @@ def _series_conflict(conflicts: list[dict[str, str]]) -> ProblemError:
     )
 
 
-async def create_series(
-    session: AsyncSession, user: User, data: SeriesIn
-) -> tuple[BookingSeries, list[Booking]]:
-    """A recurring booking: all of it (up to the horizon) or, on any conflict, nothing."""
-    recipient = await recipients_service.get_owned(session, user, data.recipient_id)
-    if data.caregiver_id is not None:
-        await caregivers_service.get_visible(session, user, data.caregiver_id)
+def plan_weekly(
+    slots: Sequence[SlotIn], start_date: date, end_date: date | None, count: int | None
+) -> list[tuple[datetime, datetime]]:
+    """Every visit of a weekly pattern (Asia/Seoul), or a 409 problem with a stable code: start
+    in the past or over a year ahead, end before start, no occurrence, slots overlapping."""
     today = datetime.now(SEOUL).date()
-    if not today <= data.start_date <= today + MAX_LEAD:
+    if not today <= start_date <= today + MAX_LEAD:
         raise ProblemError(
             409,
             "booking_out_of_range",
             "Start date not bookable",
             "A series starts today or later and at most one year ahead.",
         )
-    recurrence = _recurrence(data)
     try:
-        everything = recurrence.occurrences()
+        everything = _recurrence(slots, start_date, end_date, count).occurrences()
     except RecurrenceError as exc:
         raise ProblemError(409, exc.code, "Recurring pattern not usable", str(exc)) from exc
-    _check_window(everything[0][0])
+    check_window(everything[0][0])
     if everything[-1][0] > datetime.now(UTC) + MAX_LEAD:
         raise ProblemError(
             409, "booking_out_of_range", "Series too far ahead", "A series ends within a year."
@@ -293,6 +297,36 @@ async def create_series(
             "The weekly slots overlap each other",
             f"Visits overlap on {', '.join(sorted({c.date().isoformat() for c in clashes}))}.",
         )
+    return everything
+
+
+def _visits(
+    series: BookingSeries, windows: Sequence[tuple[datetime, datetime]], status: BookingStatus
+) -> list[Booking]:
+    return [
+        Booking(
+            recipient_id=series.recipient_id,
+            caregiver_id=series.caregiver_id,
+            series_id=series.id,
+            service_type=series.service_type,
+            start_at=start,
+            end_at=end,
+            status=status,
+            notes=series.notes,
+        )
+        for start, end in windows
+    ]
+
+
+async def add_series(
+    session: AsyncSession, user: User, data: SeriesIn
+) -> tuple[BookingSeries, list[Booking]]:
+    """Insert a series and its visits up to the horizon, all or (on any conflict) nothing;
+    not committed (the caller commits)."""
+    recipient = await recipients_service.get_owned(session, user, data.recipient_id)
+    if data.caregiver_id is not None:
+        await caregivers_service.get_visible(session, user, data.caregiver_id)
+    everything = plan_weekly(data.slots, data.start_date, data.end_date, data.count)
     until = _horizon_end()
     windows = [w for w in everything if w[0].date() <= until]
     series = BookingSeries(
@@ -309,19 +343,7 @@ async def create_series(
     session.add(series)
     await session.flush()
     status = S.OFFERED if data.caregiver_id is not None else S.REQUESTED
-    visits = [
-        Booking(
-            recipient_id=recipient.id,
-            caregiver_id=data.caregiver_id,
-            series_id=series.id,
-            service_type=data.service_type.value,
-            start_at=start,
-            end_at=end,
-            status=status,
-            notes=data.notes,
-        )
-        for start, end in windows
-    ]
+    visits = _visits(series, windows, status)
     session.add_all(visits)
     try:
         await session.flush()
@@ -332,8 +354,17 @@ async def create_series(
         raise _series_conflict(await _conflicts(session, data.caregiver_id, everything)) from exc
     if visits:
         await _announce(session, visits[0], "series_created")
+    return series, visits
+
+
+async def create_series(
+    session: AsyncSession, user: User, data: SeriesIn
+) -> tuple[BookingSeries, list[Booking]]:
+    """A recurring booking: all of it (up to the horizon) or, on any conflict, nothing."""
+    series, visits = await add_series(session, user, data)
     await session.commit()
-    metrics.BOOKING_TRANSITIONS.labels(to=status.value).inc(len(visits))
+    if visits:
+        metrics.BOOKING_TRANSITIONS.labels(to=visits[0].status.value).inc(len(visits))
     return series, visits
 
 

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from homecare_backend import metrics
-from homecare_backend.bookings.models import Booking, BookingStatus
+from homecare_backend.bookings.models import Booking, BookingSeries, BookingStatus
 from homecare_backend.caregivers.models import CaregiverProfile
 from homecare_backend.dispatch.models import Dispatch, DispatchOffer, DispatchStatus, OfferStatus
 from homecare_backend.notifications import outbox
@@ -75,9 +75,15 @@ class DispatchService:
 
     # ------------------------------------------------------------------ commands
     async def start(
-        self, session: AsyncSession, *, booking_id: uuid.UUID, requested_by: User
+        self,
+        session: AsyncSession,
+        *,
+        booking_id: uuid.UUID,
+        requested_by: User,
+        ranked: Sequence[uuid.UUID] | None = None,
     ) -> Dispatch:
-        """Only the booking's owners (or a platform admin) dispatch it; others get 404."""
+        """Only the booking's owners (or a platform admin) dispatch it; others get 404.
+        `ranked` (a care request's stored candidates) skips asking the candidate source."""
         recipient_id = await session.scalar(
             select(Booking.recipient_id).where(Booking.id == booking_id)
         )
@@ -100,7 +106,9 @@ class DispatchService:
             raise _conflict(
                 "dispatch_exists", "Already dispatched", f"Dispatch {existing.id} exists."
             )
-        ranked = list(await self.candidates(session, booking))[: self.settings.max_candidates]
+        if ranked is None:
+            ranked = await self.candidates(session, booking)
+        ranked = list(ranked)[: self.settings.max_candidates]
         dispatch = Dispatch(
             booking_id=booking_id,
             status=DispatchStatus.ACTIVE,
@@ -128,6 +136,8 @@ class DispatchService:
                 raise _conflict("offer_withdrawn", "The booking is no longer open", str(offer_id))
             booking.caregiver_id = caregiver_id
             booking.status = BookingStatus.CONFIRMED
+            if booking.series_id is not None:
+                await self._assign_series(session, booking.series_id, caregiver_id)
             offer.status, offer.responded_at = OfferStatus.ACCEPTED, now
             dispatch.status = DispatchStatus.ACCEPTED
             dispatch.accepted_caregiver_id = caregiver_id
@@ -157,6 +167,24 @@ class DispatchService:
                 "You already have a booking at that time",
                 "Decline this offer or cancel the overlapping booking first.",
             ) from exc
+
+    async def _assign_series(
+        self, session: AsyncSession, series_id: uuid.UUID, caregiver_id: uuid.UUID
+    ) -> None:
+        """Accepting the dispatched first visit of a series takes the whole series: its other
+        open visits become the caregiver's (the exclusion constraint refuses any overlap)."""
+        series = await session.get(BookingSeries, series_id, with_for_update=True)
+        if series is not None:
+            series.caregiver_id = caregiver_id
+        await session.execute(
+            update(Booking)
+            .where(
+                Booking.series_id == series_id,
+                Booking.caregiver_id.is_(None),
+                Booking.status == BookingStatus.REQUESTED,
+            )
+            .values(caregiver_id=caregiver_id, status=BookingStatus.CONFIRMED)
+        )
 
     async def decline(
         self, session: AsyncSession, *, offer_id: uuid.UUID, caregiver_id: uuid.UUID
