@@ -2,9 +2,9 @@
 # Build (once) a Debian bookworm base image with debootstrap + podman import; no registry needed.
 # The root filesystem tarball is cached in $HOMECARE_CACHE/images, keyed by the variant, the
 # version below and the package list, so a warm run only checks that the image exists.
-# Usage: images/build-base.sh python|backups|frontend       (prints the image name)
+# Usage: images/build-base.sh python|backups|frontend|net       (prints the image name)
 set -euo pipefail
-variant=${1:?usage: build-base.sh python|backups|frontend}
+variant=${1:?usage: build-base.sh python|backups|frontend|net}
 BASE_VERSION=1
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 case $variant in
@@ -13,7 +13,9 @@ case $variant in
   backups) packages=python3,ca-certificates,tzdata,postgresql-client-15,age ;;
   # Debian's nginx for the SPA (no Python: the image serves static files only).
   frontend) packages=nginx,ca-certificates,tzdata ;;
-  *) echo "error: unknown base variant '$variant' (use python, backups or frontend)" >&2; exit 2 ;;
+  # Packet-filter tools for kube-proxy and flanneld (e2e/kubelets/images/build-images.sh).
+  net) packages=ca-certificates,iptables,nftables,conntrack,ipset,iproute2,kmod ;;
+  *) echo "error: unknown base variant '$variant' (use python, backups, frontend or net)" >&2; exit 2 ;;
 esac
 key=$(printf '%s %s %s' "$BASE_VERSION" "$packages" "$mirror" | sha256sum | cut -c1-10)
 image="localhost/homecare/base-$variant:$BASE_VERSION-$key"

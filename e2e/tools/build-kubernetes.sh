@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Build kube-apiserver, kube-controller-manager, kube-scheduler and kubectl from the Go module
-# k8s.io/kubernetes (version pinned in e2e/tools/kubernetes/go.mod) and cache them as
+# Build kube-apiserver, kube-controller-manager, kube-scheduler and kubectl (or the commands named
+# as arguments, e.g. kube-proxy) from the Go module k8s.io/kubernetes (version pinned in
+# e2e/tools/kubernetes/go.mod), all missing ones in one `go build`, and cache them as
 # $HOMECARE_CACHE/bin/<name>-<version>; a no-op when all are cached. Prints the bin directory.
+# Usage: build-kubernetes.sh [CMD...]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 mod="$here/kubernetes"
@@ -9,6 +11,7 @@ version=$(awk '$1 == "require" && $2 == "k8s.io/kubernetes" {print $3}' "$mod/go
 [ -n "$version" ] || { echo "error: no 'require k8s.io/kubernetes vX.Y.Z' line in $mod/go.mod" >&2; exit 1; }
 bin="${HOMECARE_CACHE:-$HOME/.cache/homecare}/bin"
 cmds=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
+[ $# -eq 0 ] || cmds=("$@")
 missing=()
 for cmd in "${cmds[@]}"; do [ -x "$bin/$cmd-$version" ] || missing+=("$cmd"); done
 if [ ${#missing[@]} -eq 0 ]; then echo "$bin"; exit 0; fi

@@ -1,0 +1,448 @@
+"""The real playbooks on real kubelets: kubeadm in privileged systemd containers.
+
+The steps run in file order and share one cluster (``build/e2e-kubelets``); a step whose
+predecessor failed fails at once with that reason. ``site.yml`` runs whole (every tag, kubeadm
+included) against ``msi-master`` and ``desktop-worker``, then ``add-worker.yml`` joins a third
+container, then ``reset.yml`` tears the cluster down. Nothing is pulled from a registry: every
+image kubeadm and the CNI deploy is built from source (``e2e/kubelets/images/build-images.sh``)
+and imported by the containerd role, the offline install path. Timings go to
+``build/bench/cluster.json``. Test-only inventory overrides (cgroup v1 on this build machine, the
+container's overlayfs root, no CAP_SYS_RESOURCE) are written by ``write_inventory`` below and
+named there; none of them is a default of the roles.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+STATE = REPO / "build" / "e2e-kubelets"
+CACHE = Path(os.environ.get("HOMECARE_CACHE", str(Path.home() / ".cache" / "homecare")))
+BENCH = REPO / "build" / "bench" / "cluster.json"
+NODES_SH = REPO / "e2e" / "kubelets" / "nodes.sh"
+CONTROL_PLANE = ("msi-master", "10.77.40.10")
+WORKER = ("desktop-worker", "10.77.40.11")
+NEW_WORKER = ("desktop-worker2", "10.77.40.12")
+CONTEXT = "kubernetes-admin@homecare"
+KUBECONFIG = STATE / "kubeconfig"
+# A context that the merge must leave alone (the operator's other clusters).
+OTHER_CONTEXT = "someone-else@elsewhere"
+FLANNEL_CNI_IMAGE = "localhost/homecare/flannel-cni-plugin:cni-plugins-v0.9.1"
+
+failed: dict[str, str] = {}
+timings: dict[str, Any] = {"steps": {}, "images": {}}
+
+
+def record(key: str, seconds: float) -> None:
+    timings["steps"][key] = round(seconds, 1)
+    BENCH.parent.mkdir(parents=True, exist_ok=True)
+    BENCH.write_text(json.dumps(timings, indent=2) + "\n")
+    print(f"    timing: {key} {seconds:.1f}s", flush=True)
+
+
+def require(*steps: str) -> None:
+    for step in steps:
+        if step in failed:
+            pytest.fail(f"not attempted: step {step} failed ({failed[step]})")
+        if step not in timings["steps"]:
+            pytest.fail(f"not attempted: step {step} did not run")
+
+
+def run(cmd: list[str], log: Path | None = None, **kw: Any) -> subprocess.CompletedProcess[str]:
+    """Run CMD; with LOG, stream its output there and print the tail on failure."""
+    if log is None:
+        return subprocess.run(cmd, check=True, text=True, capture_output=True, **kw)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out:
+        proc = subprocess.run(
+            cmd, check=False, text=True, stdout=out, stderr=subprocess.STDOUT, **kw
+        )
+    if proc.returncode != 0:
+        tail = "\n".join(log.read_text().splitlines()[-60:])
+        raise AssertionError(f"{' '.join(cmd[:3])}... exited {proc.returncode}; log {log}:\n{tail}")
+    return proc
+
+
+def kubectl(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    binary = str(CACHE / "bin" / f"kubectl-{k8s_version()}")
+    cmd = [binary, "--kubeconfig", str(KUBECONFIG), "--context", CONTEXT, *args]
+    return subprocess.run(cmd, check=check, text=True, capture_output=True, timeout=120)
+
+
+def kube_json(*args: str) -> Any:
+    return json.loads(kubectl(*args, "-o", "json").stdout)
+
+
+def k8s_version() -> str:
+    gomod = (REPO / "e2e" / "tools" / "kubernetes" / "go.mod").read_text()
+    match = re.search(r"^require k8s\.io/kubernetes (v\S+)$", gomod, re.MULTILINE)
+    assert match, "no k8s.io/kubernetes requirement in e2e/tools/kubernetes/go.mod"
+    return match.group(1)
+
+
+def ansible_env() -> dict[str, str]:
+    venv = run(
+        [str(REPO / "scripts" / "tool-venv.sh"), "ansible", "requirements/ansible.txt"], cwd=REPO
+    )
+    roles = REPO / "ansible" / "roles"
+    return {
+        **os.environ,
+        "PATH": f"{venv.stdout.strip()}/bin:{os.environ['PATH']}",
+        "HOMECARE_DEBS": os.environ.get("HOMECARE_DEBS", ""),
+        "HOMECARE_IMAGE_ARCHIVES": os.environ.get("HOMECARE_IMAGE_ARCHIVES", ""),
+        "ANSIBLE_FILTER_PLUGINS": ":".join(
+            f"{roles}/{role}/filter_plugins" for role in ("worker", "control_plane")
+        ),
+        "ANSIBLE_FORCE_COLOR": "0",
+    }
+
+
+def playbook(name: str, *extra: str) -> None:
+    cmd = [
+        "ansible-playbook",
+        "-i",
+        str(STATE / "inventory" / "hosts.yml"),
+        f"playbooks/{name}",
+        *extra,
+    ]
+    run(
+        cmd,
+        log=STATE / "logs" / name.replace(".yml", ".log"),
+        cwd=REPO / "ansible",
+        env=ansible_env(),
+    )
+
+
+def node_pid(name: str) -> str:
+    return (STATE / f"{name}.pid").read_text().strip()
+
+
+def write_inventory(workers: list[tuple[str, str]]) -> None:
+    """The test inventory: the project's group_vars, nsenter connections, test-only overrides."""
+    inv = STATE / "inventory"
+    (inv / "host_vars").mkdir(parents=True, exist_ok=True)
+    link = inv / "group_vars"
+    if not link.is_symlink():
+        link.symlink_to(os.path.relpath(REPO / "ansible" / "inventory" / "group_vars", inv))
+    name, ip = CONTROL_PLANE
+    hosts = {
+        "all": {
+            "children": {
+                "k8s_cluster": {
+                    "children": {
+                        # ansible_host: the name (here the IP) the operator's machine uses for the
+                        # API server; it ends up in the certificate and the merged kubeconfig.
+                        "control_plane": {"hosts": {name: {"ansible_host": ip}}},
+                        "workers": {"hosts": {w: {"ansible_host": wip} for w, wip in workers}},
+                    }
+                }
+            }
+        }
+    }
+    (inv / "hosts.yml").write_text(json.dumps(hosts, indent=2) + "\n")
+    for host, _ in [CONTROL_PLANE, *workers]:
+        host_vars: dict[str, Any] = {
+            "ansible_user": "root",
+            "ansible_connection": "community.docker.nsenter",
+            "ansible_nsenter_pid": node_pid(host),
+            "homecare_node_ip_interface": "eth0",
+            # Test-only overrides, never defaults: this build machine is cgroup v1 (the kubelet,
+            # kubeadm's SystemVerification and the preflight role refuse it), containerd's state
+            # is on the container's overlayfs root (overlay on overlay fails: native snapshotter),
+            # the container has no CAP_SYS_RESOURCE (negative oom_score_adj fails), no nfsd.
+            "preflight_require_cgroup_v2": False,
+            "control_plane_kubelet_fail_cgroup_v1": False,
+            "control_plane_ignore_preflight_errors": ["SystemVerification"],
+            "worker_ignore_preflight_errors": ["SystemVerification"],
+            "containerd_snapshotter": "native",
+            "containerd_restrict_oom_score_adj": True,
+            "etcd_backup_host_nfs_server_running": False,
+            # The operator side is this test: merge into a kubeconfig of its own, not ~/.kube.
+            "control_plane_local_kubeconfig": str(KUBECONFIG),
+            # flannel-io/cni-plugin is not served by the module proxy here; its predecessor from
+            # containernetworking/plugins v0.9.1 is built instead (e2e/kubelets/images/flannel-cni).
+            "control_plane_flannel_cni_plugin_image": FLANNEL_CNI_IMAGE,
+        }
+        (inv / "host_vars" / f"{host}.yml").write_text(json.dumps(host_vars, indent=2) + "\n")
+
+
+def wait_for(what: str, check: Any, timeout: float, interval: float = 5) -> Any:
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last is True or (last and not isinstance(last, str)):
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}: {last}")
+
+
+def ready_nodes() -> dict[str, bool]:
+    nodes = kube_json("get", "nodes")["items"]
+    return {
+        n["metadata"]["name"]: any(
+            c["type"] == "Ready" and c["status"] == "True"
+            for c in n["status"].get("conditions", [])
+        )
+        for n in nodes
+    }
+
+
+def unready_pods() -> list[str]:
+    bad = []
+    for pod in kube_json("get", "pods", "-A")["items"]:
+        name = f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
+        status = pod.get("status", {})
+        if status.get("phase") == "Succeeded":
+            continue
+        ready = any(
+            c["type"] == "Ready" and c["status"] == "True" for c in status.get("conditions", [])
+        )
+        if status.get("phase") != "Running" or not ready:
+            bad.append(f"{name} ({status.get('phase')})")
+    return bad
+
+
+@pytest.fixture(scope="module", autouse=True)
+def nodes_torn_down() -> Iterator[None]:
+    yield
+    if os.environ.get("E2E_KEEP_NODES") == "1":
+        print(f"\nE2E_KEEP_NODES=1: nodes kept; remove with {NODES_SH} down ...")
+        return
+    names = [CONTROL_PLANE[0], WORKER[0], NEW_WORKER[0]]
+    subprocess.run([str(NODES_SH), "down", *names], check=False)
+
+
+def step(name: str) -> Callable[[Callable[[], None]], Callable[[], None]]:
+    """Decorator: time the test as step NAME and remember a failure for the later steps."""
+
+    def wrap(fn: Callable[[], None]) -> Callable[[], None]:
+        @functools.wraps(fn)
+        def inner() -> None:
+            t0 = time.monotonic()
+            try:
+                fn()
+            except BaseException as exc:
+                failed[name] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise
+            record(name, time.monotonic() - t0)
+
+        return inner
+
+    return wrap
+
+
+@pytest.mark.timeout(7200)
+@step("builds")
+def test_builds() -> None:
+    """Node packages and every node image, built from source or taken from the cache."""
+    t0 = time.monotonic()
+    debs = run([str(REPO / "ansible" / "debs" / "build-debs.sh")], cwd=REPO)
+    os.environ["HOMECARE_DEBS"] = debs.stdout.strip()
+    timings["steps"]["debs"] = round(time.monotonic() - t0, 1)
+    print(debs.stderr, end="", flush=True)
+    t0 = time.monotonic()
+    run([str(REPO / "e2e" / "tools" / "build-kubernetes.sh"), "kubectl"], cwd=REPO)
+    images = run([str(REPO / "e2e" / "kubelets" / "images" / "build-images.sh")], cwd=REPO)
+    os.environ["HOMECARE_IMAGE_ARCHIVES"] = images.stdout.strip()
+    timings["steps"]["node_images"] = round(time.monotonic() - t0, 1)
+    print(images.stderr, end="", flush=True)
+    for line in images.stderr.splitlines():
+        match = re.match(r"==> (\S+): (cached|built in (\d+)s)", line)
+        if match:
+            timings["images"][match.group(1)] = (
+                "cached" if match.group(2) == "cached" else int(match.group(3))
+            )
+    archives = sorted(p.name for p in Path(os.environ["HOMECARE_IMAGE_ARCHIVES"]).glob("*.tar"))
+    assert len(archives) == 9, archives
+
+
+@pytest.mark.timeout(600)
+@step("nodes_up")
+def test_nodes_up() -> None:
+    """Two privileged systemd containers on their own network; the inventory that names them."""
+    require("builds")
+    specs = [f"{n}={ip}" for n, ip in (CONTROL_PLANE, WORKER)]
+    subprocess.run([str(NODES_SH), "down", CONTROL_PLANE[0], WORKER[0], NEW_WORKER[0]], check=False)
+    run([str(NODES_SH), "up", *specs], log=STATE / "logs" / "nodes-up.log")
+    write_inventory([WORKER])
+    # The operator already has another cluster in the kubeconfig the merge writes into.
+    other = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "current-context": OTHER_CONTEXT,
+        "clusters": [{"name": OTHER_CONTEXT, "cluster": {"server": "https://192.0.2.1:6443"}}],
+        "users": [{"name": OTHER_CONTEXT, "user": {"token": "not-a-secret"}}],
+        "contexts": [
+            {"name": OTHER_CONTEXT, "context": {"cluster": OTHER_CONTEXT, "user": OTHER_CONTEXT}}
+        ],
+    }
+    KUBECONFIG.write_text(json.dumps(other) + "\n")
+
+
+@pytest.mark.timeout(3600)
+@step("site_yml")
+def test_site_yml() -> None:
+    """site.yml whole: preflight to kubeadm init, CNI, join, labels, CSRs, kubeconfig merge."""
+    require("nodes_up")
+    playbook("site.yml")
+
+
+@pytest.mark.timeout(600)
+@step("nodes_ready")
+def test_every_node_ready_with_its_role_label() -> None:
+    require("site_yml")
+    expected = {CONTROL_PLANE[0]: True, WORKER[0]: True}
+    wait_for("both nodes Ready", lambda: ready_nodes() == expected or str(ready_nodes()), 300)
+    labels = {
+        n["metadata"]["name"]: n["metadata"]["labels"] for n in kube_json("get", "nodes")["items"]
+    }
+    assert labels[CONTROL_PLANE[0]]["homecare.io/role"] == "control-plane"
+    assert labels[WORKER[0]]["homecare.io/role"] == "worker"
+
+
+@pytest.mark.timeout(600)
+@step("system_pods_ready")
+def test_every_pod_running_and_ready() -> None:
+    """Control plane static pods, kube-proxy, CoreDNS and flannel: all from the built images."""
+    require("site_yml")
+    wait_for(
+        "every pod Running and Ready", lambda: not unready_pods() or ", ".join(unready_pods()), 420
+    )
+    pods = kube_json("get", "pods", "-A")["items"]
+    names = {
+        p["metadata"]["name"].rsplit("-", 2 if "-ds-" in p["metadata"]["name"] else 1)[0]
+        for p in pods
+    }
+    for expected in (
+        "etcd",
+        "kube-apiserver",
+        "kube-controller-manager",
+        "kube-scheduler",
+        "kube-proxy",
+    ):
+        assert any(n.startswith(expected) for n in names), (expected, sorted(names))
+    assert any(p["metadata"]["name"].startswith("coredns-") for p in pods)
+    assert any(p["metadata"]["name"].startswith("kube-flannel-ds-") for p in pods)
+
+
+@pytest.mark.timeout(120)
+@step("kubeconfig_merge")
+def test_kubeconfig_merged_beside_other_clusters() -> None:
+    require("site_yml")
+    config = kube_json("config", "view", "--raw")
+    contexts = {c["name"] for c in config["contexts"]}
+    assert {CONTEXT, OTHER_CONTEXT} <= contexts
+    assert config["current-context"] == OTHER_CONTEXT, (
+        "the merge must not switch the current context"
+    )
+    server = next(c["cluster"]["server"] for c in config["clusters"] if c["name"] == CONTEXT)
+    assert server == f"https://{CONTROL_PLANE[1]}:6443"
+
+
+@pytest.mark.timeout(600)
+@step("pod_network")
+def test_pod_on_the_worker_reaches_the_api_through_dns_and_the_service() -> None:
+    """Cross-node pod network (flannel VXLAN), CoreDNS and kube-proxy's Service rules, for real."""
+    require("system_pods_ready")
+    image = f"registry.k8s.io/kube-proxy:{k8s_version()}"  # has bash and getent (Debian)
+    api = "kubernetes.default.svc.cluster.local"
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "network-probe", "namespace": "default"},
+        "spec": {
+            "restartPolicy": "Never",
+            "nodeSelector": {"kubernetes.io/hostname": WORKER[0]},
+            "containers": [
+                {
+                    "name": "probe",
+                    "image": image,
+                    "imagePullPolicy": "Never",
+                    "command": ["bash", "-c"],
+                    "args": [f"getent hosts {api} && exec 3<>/dev/tcp/{api}/443 && echo reached"],
+                }
+            ],
+        },
+    }
+    kubectl("delete", "pod", "network-probe", "--ignore-not-found", "--wait=true")
+    subprocess.run(
+        [
+            str(CACHE / "bin" / f"kubectl-{k8s_version()}"),
+            "--kubeconfig",
+            str(KUBECONFIG),
+            "--context",
+            CONTEXT,
+            "apply",
+            "-f",
+            "-",
+        ],
+        input=json.dumps(pod),
+        text=True,
+        check=True,
+        capture_output=True,
+    )
+
+    def finished() -> bool | str:
+        phase = kube_json("get", "pod", "network-probe", "-n", "default")["status"].get("phase", "")
+        return phase in ("Succeeded", "Failed") or phase
+
+    wait_for("the probe pod to finish", finished, 300)
+    logs = kubectl("logs", "network-probe", "-n", "default").stdout
+    phase = kube_json("get", "pod", "network-probe", "-n", "default")["status"]["phase"]
+    assert phase == "Succeeded", (phase, logs)
+    assert "reached" in logs, logs
+    assert re.search(r"^10\.96\.0\.1\s", logs, re.MULTILINE), logs
+    kubectl("delete", "pod", "network-probe", "-n", "default", "--wait=false")
+
+
+@pytest.mark.timeout(3600)
+@step("add_worker")
+def test_add_worker_joins_a_third_node() -> None:
+    require("site_yml")
+    run(
+        [str(NODES_SH), "up", f"{NEW_WORKER[0]}={NEW_WORKER[1]}"],
+        log=STATE / "logs" / "nodes-up-new.log",
+    )
+    write_inventory([WORKER, NEW_WORKER])  # the operator adds one line under workers
+    playbook("add-worker.yml", "-e", f"add_worker_hosts={NEW_WORKER[0]}")
+    expected = {CONTROL_PLANE[0]: True, WORKER[0]: True, NEW_WORKER[0]: True}
+    wait_for("three nodes Ready", lambda: ready_nodes() == expected or str(ready_nodes()), 300)
+    labels = kube_json("get", "node", NEW_WORKER[0])["metadata"]["labels"]
+    assert labels["homecare.io/role"] == "worker"
+
+
+def node_has(name: str, path: str) -> bool:
+    proc = subprocess.run(
+        ["podman", "exec", f"homecare-e2e-{name}", "test", "-e", path], check=False
+    )
+    return proc.returncode == 0
+
+
+@pytest.mark.timeout(1800)
+@step("reset_yml")
+def test_reset_tears_the_cluster_down() -> None:
+    require("site_yml")
+    playbook("reset.yml", "-e", "reset_confirm=yes")
+    assert not node_has(CONTROL_PLANE[0], "/etc/kubernetes/admin.conf")
+    assert not node_has(CONTROL_PLANE[0], "/var/lib/etcd/member")
+    for name in (WORKER[0], NEW_WORKER[0]):
+        if (STATE / f"{name}.pid").exists():
+            assert not node_has(name, "/etc/kubernetes/kubelet.conf"), name
+
+
+def test_report() -> None:
+    """The figures of this run (also in build/bench/cluster.json)."""
+    print("\ncluster run timings (s):", json.dumps(timings["steps"]))
+    print("node images (s, or cached):", json.dumps(timings["images"]))
+    assert not failed, f"failed steps: {sorted(failed)}"
