@@ -24,6 +24,9 @@ podman() { command podman --runtime runc "$@"; }
 # paths read from /proc/self/cgroup still resolve). Runs once per container start.
 fix_cgroups() {
   podman exec "$1" bash -euc '
+    # Shared mount propagation, as on a booted host (podman makes the root private): the kubelet
+    # relies on it for volume mounts.
+    mount --make-rshared /
     while IFS=: read -r _ controllers path; do
       [ -n "$controllers" ] && [ "$path" != / ] || continue
       mp=/sys/fs/cgroup/${controllers#name=}
@@ -40,13 +43,15 @@ up() {
   mkdir -p "$dir"
   python3 "$repo/ansible/molecule/scripts/containers_conf.py" /etc/containers/containers.conf >/dev/null
   podman network exists "$network" || podman network create --subnet "$subnet" "$network" >/dev/null
-  local spec name ip
+  local spec name ip modules=()
+  # Kernel modules for the kernel role's modprobe, where the host has them as files.
+  [ -d /lib/modules ] && modules=(--volume /lib/modules:/lib/modules:ro)
   for spec in "$@"; do
     name=${spec%%=*} ip=${spec#*=}
     podman rm -f "homecare-e2e-$name" >/dev/null 2>&1 || true
     podman run -d --name "homecare-e2e-$name" --hostname "$name" --privileged --systemd=always \
       --network "$network:ip=$ip,interface_name=eth0" \
-      --volume /lib/modules:/lib/modules:ro \
+      "${modules[@]}" \
       --pidfile "$dir/$name.pid" "$image" /sbin/init >/dev/null
   done
   for spec in "$@"; do

@@ -69,7 +69,8 @@ build_flannel() {  # flanneld from a work copy of the tools module (see flannel/
   cp "$here/flannel/go.mod" "$here/flannel/go.sum" "$work/"
   src=$(cd "$here/flannel" && go list -m -f '{{.Dir}}' github.com/flannel-io/flannel)
   grep -v '"github.com/flannel-io/flannel/pkg/backend/tencentvpc"' "$src/main.go" > "$work/main.go"
-  (cd "$work" && CGO_ENABLED=0 "$progress" flanneld -trimpath \
+  # cgo: the udp backend is C (flannel's own build uses cgo too); the image is this host's Debian.
+  (cd "$work" && CGO_ENABLED=1 "$progress" flanneld -trimpath \
     -ldflags "-s -w -X github.com/flannel-io/flannel/pkg/version.Version=$flannel_version" \
     -o "$bin/flanneld-$flannel_version" .) >&2
   rm -rf "$work"
@@ -110,7 +111,11 @@ image() {
   key=$( { echo "$IMAGE_REVISION $ref $base $entry"; for spec in "$@"; do sha256sum "${spec%%=*}"; done; } \
     | sha256sum | cut -c1-12)
   archive="$out/$(echo "${ref#*/}" | tr '/:' '--')-$key.tar"
-  if [ -f "$archive" ]; then echo "==> $ref: cached" >&2; archives+=("$archive"); return; fi
+  if [ -f "$archive" ]; then
+    echo "==> $ref: cached" >&2
+    archives+=("$archive") binary_seconds=0
+    return
+  fi
   ctx=$(mktemp -d)
   mkdir -p "$ctx/root/tmp" "$ctx/root/etc"
   chmod 1777 "$ctx/root/tmp"
@@ -139,22 +144,25 @@ image() {
   mv "$archive.tmp" "$archive"
   rm -rf "$ctx"
   archives+=("$archive")
-  echo "==> $ref: built in $(( $(date +%s) - t0 ))s (binaries built before: see above)" >&2
+  local took=$(( $(date +%s) - t0 ))
+  echo "==> $ref: built in $(( took + binary_seconds ))s (binaries ${binary_seconds}s, image ${took}s)" >&2
+  binary_seconds=0
 }
 
-# step LABEL FUNCTION: build binaries with one timing line
+# step FUNCTION: build (or find cached) binaries; their time is added to the next image's line
+binary_seconds=0
 step() {
   local t0
   t0=$(date +%s)
-  "$2"
-  echo "    $1: binaries ready in $(( $(date +%s) - t0 ))s" >&2
+  "$1"
+  binary_seconds=$(( $(date +%s) - t0 ))
 }
 
 archives=()
-step "pause $pause_version" build_pause
+step build_pause
 image "registry.k8s.io/pause:$pause_version" scratch '["/pause"]' "$bin/pause-$pause_version=/pause"
 
-step "kubernetes $k8s_version" build_kubernetes
+step build_kubernetes
 for cmd in kube-apiserver kube-controller-manager kube-scheduler; do
   image "registry.k8s.io/$cmd:$k8s_version" scratch "[\"/usr/local/bin/$cmd\"]" \
     "$bin/$cmd-$k8s_version=/usr/local/bin/$cmd"
@@ -162,19 +170,19 @@ done
 image "registry.k8s.io/kube-proxy:$k8s_version" "$(net_base)" '["/usr/local/bin/kube-proxy"]' \
   "$bin/kube-proxy-$k8s_version=/usr/local/bin/kube-proxy"
 
-step "etcd $etcd_version" build_etcd
+step build_etcd
 image "registry.k8s.io/etcd:$etcd_tag" scratch '["/usr/local/bin/etcd"]' \
   "$bin/etcd-$etcd_version=/usr/local/bin/etcd" "$bin/etcdctl-$etcd_version=/usr/local/bin/etcdctl" \
   "$bin/etcdutl-$etcd_version=/usr/local/bin/etcdutl"
 
-step "coredns $coredns_version" build_coredns
+step build_coredns
 image "registry.k8s.io/coredns/coredns:$coredns_version" scratch '["/coredns"]' \
   "$bin/coredns-$coredns_version=/coredns"
 
-step "flannel $flannel_version" build_flannel
+step build_flannel
 image "ghcr.io/flannel-io/flannel:$flannel_version" "$(net_base)" '["/opt/bin/flanneld"]' \
   "$bin/flanneld-$flannel_version=/opt/bin/flanneld"
-step "flannel CNI plugin (containernetworking/plugins $cni_version)" build_flannel_cni
+step build_flannel_cni
 # Not under flannel's name: it is not flannel-io/cni-plugin (see flannel-cni/tools.go).
 image "localhost/homecare/flannel-cni-plugin:cni-plugins-$cni_version" "$(net_base)" '["/flannel"]' \
   "$bin/flannel-cni-$cni_version=/flannel"

@@ -406,6 +406,30 @@ def test_pod_on_the_worker_reaches_the_api_through_dns_and_the_service() -> None
     kubectl("delete", "pod", "network-probe", "-n", "default", "--wait=false")
 
 
+@pytest.mark.timeout(600)
+@step("cri_pull")
+def test_worker_pulls_through_the_cri_from_the_cluster_registry() -> None:
+    """A CRI pull with the native snapshotter: the transfer service's unpack_config at work.
+
+    The image is pushed to the registry on msi-master (by its IP, trusting the cluster CA) and
+    pulled on the worker by the name Deployments use (msi-master:5000/...), through hosts.toml.
+    """
+    require("site_yml")
+    ca = STATE / "cluster-ca.crt"
+    master = f"homecare-e2e-{CONTROL_PLANE[0]}"
+    cert = run(["podman", "exec", master, "cat", "/etc/kubernetes/pki/ca.crt"]).stdout
+    ca.write_text(cert)
+    push = REPO / "ansible" / "molecule" / "scripts" / "push_probe_image.py"
+    registry = f"{CONTROL_PLANE[1]}:5000"
+    run(["python3", str(push), registry, "homecare/registry-probe", "e2e", str(ca)])
+    worker = f"homecare-e2e-{WORKER[0]}"
+    ref = f"{CONTROL_PLANE[0]}:5000/homecare/registry-probe:e2e"
+    run(["podman", "exec", worker, "crictl", "pull", ref])
+    images = run(["podman", "exec", worker, "crictl", "images", "-o", "json"]).stdout
+    tags = {tag for image in json.loads(images)["images"] for tag in image.get("repoTags") or []}
+    assert ref in tags, sorted(tags)
+
+
 @pytest.mark.timeout(3600)
 @step("add_worker")
 def test_add_worker_joins_a_third_node() -> None:
@@ -442,7 +466,16 @@ def test_reset_tears_the_cluster_down() -> None:
 
 
 def test_report() -> None:
-    """The figures of this run (also in build/bench/cluster.json)."""
-    print("\ncluster run timings (s):", json.dumps(timings["steps"]))
-    print("node images (s, or cached):", json.dumps(timings["images"]))
+    """The figures of this run (also in build/bench/cluster.json); PASSED only if every step did."""
+    print("\nnode images (s, or cached):", json.dumps(timings["images"]))
+    print("steps (s):", json.dumps(timings["steps"]))
     assert not failed, f"failed steps: {sorted(failed)}"
+    expected = {"builds", "nodes_up", "site_yml", "nodes_ready", "system_pods_ready"}
+    assert expected <= set(timings["steps"]), sorted(expected - set(timings["steps"]))
+    s = timings["steps"]
+    bare_to_ready = s["nodes_up"] + s["site_yml"] + s["nodes_ready"] + s["system_pods_ready"]
+    print(
+        f"e2e-cluster PASSED: bare containers to every node and pod Ready {bare_to_ready:.0f}s"
+        f" (site.yml {s['site_yml']:.0f}s), add-worker.yml {s.get('add_worker', 0):.0f}s,"
+        f" reset.yml {s.get('reset_yml', 0):.0f}s, builds {s['builds']:.0f}s"
+    )
