@@ -22,4 +22,5 @@ e2e-cluster-platform:
 	@echo "NOT RUN: cluster services on real kubelets (local-path, Traefik + Gateway API, cert-manager, metrics-server, kube-network-policies, registry images built from source; pulumi up): not built yet, see e2e/README.md"
 	@echo "NOT RUN: live platform assertions on real kubelets (PVC bound, HTTPS through the gateway, login + booking, SSE, NetworkPolicy by traffic, kubectl top/HPA, backups, rolling update and pod deletion without failed requests, lost worker): they need the cluster services above"
 
-TEST_TARGETS += e2e-cluster e2e-cluster-platform
+# e2e-cluster joins TEST_TARGETS once it has passed end to end on this machine (e2e/README.md).
+TEST_TARGETS += e2e-cluster-platform
