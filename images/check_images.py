@@ -165,25 +165,40 @@ FRONTEND_HEADERS_CONF = Path(__file__).resolve().parents[1] / "apps/frontend/ngi
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-def check_frontend(image: str, base: str) -> None:
-    """The SPA, its cache rules and CSP; its API base is `/api` on its own host (no CORS)."""
+def _check_frontend_shell(image: str, base: str) -> str:
+    """index.html on every client route, with the CSP and a fresh nonce each time; returns it."""
     conf = (FRONTEND_HEADERS_CONF / "security-headers.conf").read_text()
     match = re.search(r'add_header Content-Security-Policy "([^"]+)"', conf)
     if match is None:
         raise CheckError("apps/frontend/nginx/security-headers.conf has no Content-Security-Policy")
     csp = match.group(1)
+    # style-src carries nginx's $request_id as a nonce, which sub_filter also writes into the page.
+    policy = re.compile(re.escape(csp).replace(re.escape("$request_id"), "([0-9a-f]{32})"))
     status, headers, body = _fetch(base + "/")
     html = body.decode()
     if status != 200 or '<div id="root">' not in html:
         raise CheckError(f"{image}: GET / answered {status} without the SPA shell")
-    if headers.get("content-security-policy") != csp or "connect-src 'self'" not in csp:
+    sent = policy.fullmatch(headers.get("content-security-policy", ""))
+    if sent is None or "connect-src 'self'" not in csp or "unsafe-inline" in csp:
         raise CheckError(f"{image}: CSP is {headers.get('content-security-policy')!r}")
+    nonce = sent.group(1)
+    if f'nonce="{nonce}"' not in html or "HOMECARE_CSP_NONCE" in html:
+        raise CheckError(f"{image}: index.html does not carry the response's CSP nonce")
     if headers.get("cache-control") != "no-cache":
         raise CheckError(f"{image}: index.html Cache-Control {headers.get('cache-control')!r}")
     for route in ("/caregiver/offers", "/family/bookings"):
-        status, _, body = _fetch(base + route)
-        if status != 200 or body.decode() != html:
+        status, headers, body = _fetch(base + route)
+        again = policy.fullmatch(headers.get("content-security-policy", ""))
+        if again is None or again.group(1) == nonce:
+            raise CheckError(f"{image}: client route {route} did not get a fresh CSP nonce")
+        if status != 200 or body.decode().replace(again.group(1), nonce) != html:
             raise CheckError(f"{image}: client route {route} answered {status}, not index.html")
+    return html
+
+
+def check_frontend(image: str, base: str) -> None:
+    """The SPA, its cache rules and CSP; its API base is `/api` on its own host (no CORS)."""
+    html = _check_frontend_shell(image, base)
     entry = re.search(r'src="(/assets/index-[^"]+\.js)"', html)
     if entry is None:
         raise CheckError(f"{image}: no entry script in index.html")

@@ -194,7 +194,14 @@ ACTORS: dict[str, Role] = {
         F,
     ),
     **dict.fromkeys(
-        ["list_notifications", "mark_notification_read", "register_device", "delete_device"], F
+        [
+            "list_notifications",
+            "mark_notification_read",
+            "register_device",
+            "delete_device",
+            "get_vapid_public_key",
+        ],
+        F,
     ),
     **dict.fromkeys(["stream_events", "create_stream_ticket"], F),
     "start_dispatch": F,

@@ -23,11 +23,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from homecare_backend.config import Settings
+from homecare_backend.main import create_app
 from homecare_backend.notifications.dispatcher import Dispatcher, Pushers
 from homecare_backend.notifications.fcm import FcmClient, ServiceAccount
 from homecare_backend.notifications.outbox import notify_user
 from homecare_backend.notifications.push import PushMessage, PushResult, RetryPolicy
-from homecare_backend.notifications.webpush import WebPushClient, b64url_decode, b64url_encode
+from homecare_backend.notifications.webpush import (
+    WebPushClient,
+    b64url_decode,
+    b64url_encode,
+    load_vapid_key,
+    public_key_b64,
+)
 from homecare_backend.users.models import Role
 
 FAST = RetryPolicy(attempts=4, base_delay_s=0.01, max_delay_s=0.05)
@@ -216,3 +224,31 @@ async def test_webpush_payload_decrypts_and_vapid_verifies(
         "data": {"booking_id": "b1"},
     }
     assert received[0]["claims"]["sub"] == "mailto:ops@homecare.example.kr"
+
+
+async def test_vapid_public_key_route(
+    migrated_url: str, make_actor: Callable[..., Awaitable[Any]]
+) -> None:
+    """Browsers subscribe with the key the server signs with; off without a configured key."""
+    private = ec.generate_private_key(ec.SECP256R1())
+    scalar = b64url_encode(private.private_numbers().private_value.to_bytes(32, "big"))
+    family = await make_actor(Role.FAMILY)
+    for overrides, expected in (
+        ({"vapid_private_key": scalar}, public_key_b64(load_vapid_key(scalar))),
+        ({}, None),
+    ):
+        app = create_app(Settings(env="test", database_url=migrated_url, **overrides))
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://backend") as http:
+            anonymous = await http.get("/v1/push/vapid-public-key")
+            response = await http.get("/v1/push/vapid-public-key", headers=family.headers)
+        await app.state.hub.close()
+        await app.state.engine.dispose()
+        assert anonymous.status_code == 401
+        assert response.status_code == 200
+        assert response.json() == {"enabled": expected is not None, "public_key": expected}
+        if expected is not None:
+            # An uncompressed P-256 point: what PushManager.subscribe accepts.
+            point = b64url_decode(expected)
+            assert point[0] == 4
+            assert len(point) == 65

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+import re
 from pathlib import Path
 
 from starlette.testclient import TestClient
@@ -15,7 +17,9 @@ APP_DIR = Path(__file__).resolve().parents[2] / "frontend"
 def _dist(tmp_path: Path) -> Path:
     dist = tmp_path / "dist"
     (dist / "assets").mkdir(parents=True)
-    (dist / "index.html").write_text("<!doctype html><title>spa</title>")
+    (dist / "index.html").write_text(
+        '<!doctype html><meta property="csp-nonce" nonce="HOMECARE_CSP_NONCE"><title>spa</title>'
+    )
     (dist / "assets" / "index-AbC123.js").write_text("console.log(1)")
     (dist / "sw.js").write_text("self.addEventListener('fetch', () => {})")
     return dist
@@ -25,8 +29,9 @@ def test_policy_is_strict_and_same_origin() -> None:
     csp = security_headers(APP_DIR)["Content-Security-Policy"]
     directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
     assert directives["script-src"] == "'self'"
-    # Mantine's responsive props inject <style> elements; scripts stay strictly same-origin.
-    assert directives["style-src"] == "'self' 'unsafe-inline'"
+    # Mantine's runtime <style> elements carry the per-response nonce; nothing inline otherwise.
+    assert directives["style-src"] == "'self' 'nonce-$request_id'"
+    assert "unsafe-inline" not in csp
     # The SPA may only call its own origin: the API is /api on the same host.
     assert directives["connect-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'"
@@ -40,7 +45,10 @@ def test_static_headers_and_spa_fallback(tmp_path: Path) -> None:
         asset = client.get("/assets/index-AbC123.js")
         assert asset.status_code == 200
         assert asset.headers["cache-control"] == IMMUTABLE
-        assert asset.headers["content-security-policy"] == headers["Content-Security-Policy"]
+        assert re.fullmatch(
+            headers["Content-Security-Policy"].replace("$request_id", "[0-9a-f]{32}"),
+            asset.headers["content-security-policy"],
+        )
         for path in ("/", "/caregiver/offers", "/sw.js"):
             response = client.get(path)
             assert response.status_code == 200, path
@@ -48,6 +56,23 @@ def test_static_headers_and_spa_fallback(tmp_path: Path) -> None:
             assert response.headers["x-content-type-options"] == "nosniff"
         assert "spa" in client.get("/family/bookings").text
         assert client.get("/assets/gone-123.js").status_code == 404
+
+
+def test_each_page_load_gets_a_fresh_style_nonce(tmp_path: Path) -> None:
+    headers = security_headers(APP_DIR)
+    app = create_app(_dist(tmp_path), "http://127.0.0.1:9", "http://127.0.0.1:9", headers)
+    nonces = []
+    with TestClient(app) as client:
+        for path in ("/", "/index.html", "/family/bookings"):
+            response = client.get(path)
+            policy = re.search(
+                r"'nonce-([0-9a-f]{32})'", response.headers["content-security-policy"]
+            )
+            assert policy is not None, path
+            assert f'nonce="{policy.group(1)}"' in response.text, path
+            assert "HOMECARE_CSP_NONCE" not in response.text
+            nonces.append(policy.group(1))
+    assert len(set(nonces)) == len(nonces)
 
 
 def test_api_is_proxied_and_reports_an_unreachable_backend(tmp_path: Path) -> None:
@@ -63,3 +88,23 @@ def test_write_openapi(tmp_path: Path) -> None:
     write_openapi(out)
     document = json.loads(out.read_text())
     assert "/v1/auth/login" in document["paths"]
+
+
+def test_precompressed_assets_are_served_to_gzip_clients(tmp_path: Path) -> None:
+    dist = _dist(tmp_path)
+    body = b"console.log('a long enough module');" * 40
+    (dist / "assets" / "index-AbC123.js").write_bytes(body)
+    (dist / "assets" / "index-AbC123.js.gz").write_bytes(gzip.compress(body))
+    app = create_app(dist, "http://127.0.0.1:9", "http://127.0.0.1:9", {})
+    with TestClient(app) as client:
+        zipped = client.get("/assets/index-AbC123.js", headers={"Accept-Encoding": "br, gzip"})
+        plain = client.get("/assets/index-AbC123.js", headers={"Accept-Encoding": "identity"})
+        refused = client.get("/assets/index-AbC123.js", headers={"Accept-Encoding": "gzip;q=0"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.headers["content-type"].startswith("text/javascript")
+    assert int(zipped.headers["content-length"]) < len(body)
+    assert zipped.content == body  # httpx decodes it
+    for response in (plain, refused):
+        assert "content-encoding" not in response.headers
+        assert response.content == body
+        assert response.headers["vary"] == "Accept-Encoding"

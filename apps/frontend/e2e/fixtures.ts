@@ -11,6 +11,12 @@ export const test = base.extend<{ pageErrors: string[] }>({
   pageErrors: [
     async ({ context }, use) => {
       const errors: string[] = [];
+      // Every violation, also those the page's code catches (which log nothing by themselves).
+      await context.addInitScript(() => {
+        document.addEventListener("securitypolicyviolation", (e) => {
+          console.error(`Refused by CSP: ${e.violatedDirective} ${e.blockedURI}`);
+        });
+      });
       context.on("page", (page) => watch(page, errors));
       for (const page of context.pages()) watch(page, errors);
       await use(errors);
@@ -51,7 +57,12 @@ export async function screenshot(page: Page, info: TestInfo, name: string) {
 }
 
 export async function apiToken(request: APIRequestContext, email: string): Promise<string> {
-  const response = await request.post("/api/v1/auth/login", { data: { email, password: PASSWORD } });
+  let response = await request.post("/api/v1/auth/login", { data: { email, password: PASSWORD } });
+  // The stack reports ready when the SPA is served; the backend may need a few more seconds.
+  for (let i = 0; i < 40 && response.status() === 502; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    response = await request.post("/api/v1/auth/login", { data: { email, password: PASSWORD } });
+  }
   expect(response.status(), `login ${email}`).toBe(200);
   return ((await response.json()) as { access_token: string }).access_token;
 }

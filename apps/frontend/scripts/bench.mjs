@@ -5,7 +5,7 @@
 // target; it exits 0 then, so `make bench` still runs the other areas' benchmarks.
 // Usage: node scripts/bench.mjs OUT.json      (env HOMECARE_PYTHON: the dev venv's python)
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -38,6 +38,18 @@ function mainJsGzipBytes() {
   const files = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]);
   if (files.length === 0) throw new Error("no script in dist/index.html: build first");
   return files.reduce((sum, file) => sum + gzipSync(readFileSync(join(dist, file)), { level: 9 }).length, 0);
+}
+
+/**
+ * Lighthouse's CPU-throttling calculator: the slowdown that makes this host behave like the
+ * mobile preset's mid-tier phone, from the benchmarkIndex Lighthouse measured (>= 1300: 3x and
+ * up, 800-1300: 2-3x, 150-800: 1-2x; a slower host gets 1x, i.e. no extra slowdown).
+ */
+function cpuMultiplier(benchmarkIndex) {
+  if (benchmarkIndex >= 1300) return 3 + (benchmarkIndex - 1300) / 233;
+  if (benchmarkIndex >= 800) return 2 + (benchmarkIndex - 800) / 500;
+  if (benchmarkIndex >= 150) return 1 + (benchmarkIndex - 150) / 650;
+  return 1;
 }
 
 async function waitFor(url) {
@@ -83,6 +95,8 @@ try {
   });
   let scores;
   let desktopPerformance;
+  let defaultMobile;
+  let calibration;
   try {
     const flags = {
       port: chrome.port,
@@ -92,21 +106,62 @@ try {
     };
     const desktop = await lighthouse(`${base}/login`, flags, desktopConfig);
     desktopPerformance = Math.round(desktop.lhr.categories.performance.score * 100);
-    const result = await lighthouse(`${base}/login`, flags);
+    // Lighthouse's mobile preset as shipped: simulated slow 4G and a 4x CPU slowdown, which
+    // assumes a fast desktop host (benchmarkIndex ~1500+). This shared 2-core VM scores far
+    // lower, so the same 4x models a phone much slower than the "mid-tier mobile" the preset
+    // targets; the figure is kept as measured, next to the calibrated one.
+    const first = await lighthouse(`${base}/login`, flags);
+    defaultMobile = Math.round(first.lhr.categories.performance.score * 100);
+    const benchmarkIndex = first.lhr.environment.benchmarkIndex;
+    // Lighthouse's documented calibration (docs/throttling.md, "calibrating multipliers"):
+    // choose the multiplier from the host's benchmarkIndex so the run models the preset's
+    // mid-tier phone; never below 1x. Median of three runs: scores vary run to run.
+    const multiplier = cpuMultiplier(benchmarkIndex);
+    const runs = [];
+    for (let i = 0; i < 3; i++) {
+      const run = await lighthouse(`${base}/login`, flags, {
+        extends: "lighthouse:default",
+        settings: { throttling: { ...first.lhr.configSettings.throttling, cpuSlowdownMultiplier: multiplier } },
+      });
+      runs.push(run);
+    }
+    runs.sort((a, b) => a.lhr.categories.performance.score - b.lhr.categories.performance.score);
+    const result = runs[1];
     const c = result.lhr.categories;
     scores = {
       performance: Math.round(c.performance.score * 100),
       accessibility: Math.round(c.accessibility.score * 100),
       "best-practices": Math.round(c["best-practices"].score * 100),
     };
+    const audit = (id) => result.lhr.audits[id].numericValue;
+    calibration = {
+      benchmark_index: benchmarkIndex,
+      cpu_slowdown_multiplier: Number(multiplier.toFixed(2)),
+      runs: runs.map((r) => Math.round(r.lhr.categories.performance.score * 100)),
+      median_run: {
+        fcp_ms: Math.round(audit("first-contentful-paint")),
+        lcp_ms: Math.round(audit("largest-contentful-paint")),
+        tbt_ms: Math.round(audit("total-blocking-time")),
+        cls: audit("cumulative-layout-shift"),
+      },
+      default_preset_run: {
+        fcp_ms: Math.round(first.lhr.audits["first-contentful-paint"].numericValue),
+        lcp_ms: Math.round(first.lhr.audits["largest-contentful-paint"].numericValue),
+        tbt_ms: Math.round(first.lhr.audits["total-blocking-time"].numericValue),
+      },
+    };
+    // The full reports, for finding what holds the score down (LCP, TBT, blocking work).
+    mkdirSync(join(app, "../../build/frontend"), { recursive: true });
     writeFileSync(join(app, "../../build/frontend/lighthouse.json"), JSON.stringify(result.lhr, null, 1));
+    writeFileSync(join(app, "../../build/frontend/lighthouse-default-preset.json"), JSON.stringify(first.lhr, null, 1));
   } finally {
     chrome.kill();
   }
 
   const js = mainJsGzipBytes();
   const rows = [
-    { metric: "Lighthouse performance (mobile, /login)", value: scores.performance, unit: "score", target: ">= 90", ok: scores.performance >= 90 },
+    { metric: "Lighthouse performance (mobile, CPU calibrated to this host, median of 3, /login)", value: scores.performance, unit: "score", target: ">= 90", ok: scores.performance >= 90 },
+    { metric: "Lighthouse performance (mobile preset as shipped, 4x CPU on this host, /login)", value: defaultMobile, unit: "score", target: null, ok: true },
     { metric: "Lighthouse performance (desktop preset, /login)", value: desktopPerformance, unit: "score", target: null, ok: true },
     { metric: "Lighthouse accessibility", value: scores.accessibility, unit: "score", target: ">= 95", ok: scores.accessibility >= 95 },
     { metric: "Lighthouse best practices", value: scores["best-practices"], unit: "score", target: ">= 95", ok: scores["best-practices"] >= 95 },
@@ -123,6 +178,7 @@ try {
       baseline_value: null,
       target: r.target,
     })),
+    lighthouse_calibration: calibration,
     installability_errors: installabilityErrors,
     manifest_errors: manifest.errors,
   };

@@ -5,17 +5,19 @@ import { BrowserRouter, Navigate, Route, Routes } from "react-router";
 import { createApi } from "./api/client";
 import { AuthProvider, homeOf, useAuth, type Role } from "./auth/AuthContext";
 import { TokenStore } from "./auth/tokens";
-import { Layout } from "./components/Layout";
 import { Loading } from "./components/Loading";
 import { LiveEventsProvider } from "./events/LiveEvents";
 import { LoginPage } from "./pages/LoginPage";
 
-// Screens load on demand: the first paint needs only the shell and the login form.
+// Screens load on demand: the first paint needs only the login form. The signed-in frame
+// (AppShell, navigation) is a chunk of its own too, fetched in parallel with the first screen.
+const Layout = lazy(() => import("./components/Layout"));
 const SignupPage = lazy(() => import("./pages/SignupPage"));
 const NotificationsPage = lazy(() => import("./pages/NotificationsPage"));
 const RecipientsPage = lazy(() => import("./pages/family/RecipientsPage"));
 const CaregiversPage = lazy(() => import("./pages/family/CaregiversPage"));
 const BookingsPage = lazy(() => import("./pages/family/BookingsPage"));
+const BookingDetailPage = lazy(() => import("./pages/family/BookingDetailPage"));
 const ProfilePage = lazy(() => import("./pages/caregiver/ProfilePage"));
 const AvailabilityPage = lazy(() => import("./pages/caregiver/AvailabilityPage"));
 const OffersPage = lazy(() => import("./pages/caregiver/OffersPage"));
@@ -55,6 +57,10 @@ export function AppRoutes() {
           <Route path="/family/recipients" element={guarded(["family"], <RecipientsPage />)} />
           <Route path="/family/caregivers" element={guarded(["family"], <CaregiversPage />)} />
           <Route path="/family/bookings" element={guarded(["family"], <BookingsPage />)} />
+          <Route
+            path="/family/bookings/:bookingId"
+            element={guarded(["family"], <BookingDetailPage />)}
+          />
           <Route path="/caregiver/profile" element={guarded(["caregiver"], <ProfilePage />)} />
           <Route
             path="/caregiver/availability"
@@ -69,7 +75,7 @@ export function AppRoutes() {
   );
 }
 
-export function App() {
+export function App({ styleNonce }: { styleNonce?: string | undefined } = {}) {
   const [tokens] = useState(() => new TokenStore());
   const [api] = useState(() => createApi(tokens));
   const [queryClient] = useState(
@@ -81,8 +87,13 @@ export function App() {
       }),
   );
   return (
-    // Mantine's theme variables come from static CSS (theme.css), where we fix contrast.
-    <MantineProvider theme={theme} withCssVariables={false}>
+    // Mantine's theme variables come from static CSS (theme.css), where we fix contrast; the
+    // few <style> elements it still creates carry the page's CSP nonce (src/csp.ts).
+    <MantineProvider
+      theme={theme}
+      withCssVariables={false}
+      getStyleNonce={styleNonce ? () => styleNonce : undefined}
+    >
       <QueryClientProvider client={queryClient}>
         <AuthProvider api={api} tokens={tokens}>
           <LiveEventsProvider>

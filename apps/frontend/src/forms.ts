@@ -1,9 +1,11 @@
 import { useState } from "react";
-import type { z } from "zod";
+// Typed against zod's core so both the full `zod` and the small `zod/mini` schemas fit (the
+// login screen, in the first bundle, uses zod/mini).
+import type { $ZodError, $ZodType, input, output } from "zod/v4/core";
 import { fieldErrors, toProblem, type Problem } from "./api/problem";
 
 /** zod issues -> field name -> message key (translated by the form). */
-export function zodErrors(error: z.ZodError): Record<string, string> {
+export function zodErrors(error: $ZodError): Record<string, string> {
   const out: Record<string, string> = {};
   for (const issue of error.issues) {
     const name = issue.path.join(".");
@@ -16,17 +18,19 @@ export function zodErrors(error: z.ZodError): Record<string, string> {
  * Form state for one zod schema: client-side validation before sending, then the server's
  * problem+json errors placed next to the fields they name (the rest shown above the form).
  */
-export function useSchemaForm<S extends z.ZodType<Record<string, unknown>>>(
+export function useSchemaForm<S extends $ZodType<Record<string, unknown>> & {
+    safeParse(data: unknown): { success: true; data: output<S> } | { success: false; error: $ZodError };
+  }>(
   schema: S,
-  initial: z.input<S>,
+  initial: input<S>,
 ) {
-  const [values, setValues] = useState<z.input<S>>(initial);
+  const [values, setValues] = useState<input<S>>(initial);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [problem, setProblem] = useState<Problem | null>(null);
   const [submitting, setSubmitting] = useState(false);
 
-  function set<K extends keyof z.input<S>>(key: K, value: z.input<S>[K]) {
-    setValues((current) => ({ ...(current as object), [key]: value }) as z.input<S>);
+  function set<K extends keyof input<S>>(key: K, value: input<S>[K]) {
+    setValues((current) => ({ ...(current as object), [key]: value }) as input<S>);
     setErrors((current) =>
       key in current
         ? Object.fromEntries(Object.entries(current).filter(([name]) => name !== key))
@@ -34,7 +38,7 @@ export function useSchemaForm<S extends z.ZodType<Record<string, unknown>>>(
     );
   }
 
-  async function submit(send: (data: z.output<S>) => Promise<unknown>): Promise<boolean> {
+  async function submit(send: (data: output<S>) => Promise<unknown>): Promise<boolean> {
     const parsed = schema.safeParse(values);
     if (!parsed.success) {
       setErrors(zodErrors(parsed.error));

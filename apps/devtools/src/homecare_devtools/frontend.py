@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import mimetypes
 import os
 import re
+import secrets
 import shutil
 import subprocess
 from collections.abc import AsyncIterator
@@ -32,6 +34,10 @@ from starlette.routing import Route
 SECURITY_HEADERS_CONF = Path("nginx") / "security-headers.conf"
 _ADD_HEADER = re.compile(r'^\s*add_header\s+([A-Za-z-]+)\s+"([^"]*)"\s+always;', re.MULTILINE)
 IMMUTABLE = "public, max-age=31536000, immutable"
+# The CSP nonce: nginx puts `$request_id` in the header and, by sub_filter, in place of the
+# build's placeholder in index.html; this server does the same with a fresh token per response.
+NONCE_VARIABLE = "$request_id"
+NONCE_PLACEHOLDER = "HOMECARE_CSP_NONCE"
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length"}
 
 
@@ -45,6 +51,14 @@ def security_headers(app_dir: Path) -> dict[str, str]:
     if "Content-Security-Policy" not in headers:
         raise SystemExit(f"error: no Content-Security-Policy in {app_dir / SECURITY_HEADERS_CONF}")
     return headers
+
+
+def with_nonce(headers: dict[str, str], nonce: str) -> dict[str, str]:
+    """The headers with this response's nonce in the Content-Security-Policy."""
+    csp = headers.get("Content-Security-Policy")
+    if csp is None:
+        return dict(headers)
+    return {**headers, "Content-Security-Policy": csp.replace(NONCE_VARIABLE, nonce)}
 
 
 def cache_control(relative: str) -> str:
@@ -79,6 +93,39 @@ def build_frontend(app_dir: Path) -> Path:
         print("==> npm run build (apps/frontend)", flush=True)
         subprocess.run([npm, "run", "build"], cwd=app_dir, check=True)  # noqa: S603
     return dist
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding header admits gzip (a `;q=0` entry refuses it)."""
+    for entry in accept_encoding.lower().split(","):
+        name, _, params = entry.strip().partition(";")
+        if name.strip() in {"gzip", "*"}:
+            return params.replace(" ", "") not in {"q=0", "q=0.0", "q=0.00", "q=0.000"}
+    return False
+
+
+def static_file(path: Path, headers: dict[str, str], accept_encoding: str) -> FileResponse:
+    """The file, or its build-time `.gz` copy when the client takes gzip (nginx's gzip_static)."""
+    compressed = path.with_name(path.name + ".gz")
+    if not compressed.is_file():
+        return FileResponse(path, headers=headers)
+    headers = {**headers, "Vary": "Accept-Encoding"}
+    if not accepts_gzip(accept_encoding):
+        return FileResponse(path, headers=headers)
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if path.suffix == ".webmanifest":
+        media_type = "application/manifest+json"
+    return FileResponse(
+        compressed, media_type=media_type, headers={**headers, "Content-Encoding": "gzip"}
+    )
+
+
+def index_html(dist: Path, headers: dict[str, str]) -> Response:
+    """index.html with the nonce of this response's CSP in place of the build's placeholder."""
+    csp = headers.get("Content-Security-Policy", "")
+    nonce = match.group(1) if (match := re.search(r"'nonce-([^']+)'", csp)) else ""
+    html = (dist / "index.html").read_text().replace(NONCE_PLACEHOLDER, nonce)
+    return Response(html, media_type="text/html", headers={**headers, "Cache-Control": "no-cache"})
 
 
 def create_app(
@@ -123,16 +170,15 @@ def create_app(
     def spa(request: Request) -> Response:  # sync: file checks run in the thread pool
         relative = request.path_params.get("path", "")
         candidate = (dist / relative).resolve()
-        if relative and candidate.is_file() and candidate.is_relative_to(dist.resolve()):
-            return FileResponse(
-                candidate, headers={**static_headers, "Cache-Control": cache_control(relative)}
-            )
+        headers = with_nonce(static_headers, secrets.token_hex(16))
+        inside = candidate.is_file() and candidate.is_relative_to(dist.resolve())
+        if relative and relative != "index.html" and inside:
+            headers["Cache-Control"] = cache_control(relative)
+            return static_file(candidate, headers, request.headers.get("accept-encoding", ""))
         if relative.startswith("assets/"):
             # A stale hashed asset must fail loudly, not come back as index.html.
-            return Response(status_code=404, headers=static_headers)
-        return FileResponse(
-            dist / "index.html", headers={**static_headers, "Cache-Control": "no-cache"}
-        )
+            return Response(status_code=404, headers=headers)
+        return index_html(dist, headers)
 
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})

@@ -95,3 +95,5 @@ export function Layout() {
     </AppShell>
   );
 }
+
+export default Layout;

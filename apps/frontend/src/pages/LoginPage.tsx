@@ -1,15 +1,15 @@
 import { Anchor, Button, PasswordInput, Stack, Text, TextInput } from "@mantine/core";
 import { useTranslation } from "react-i18next";
 import { Link, Navigate, useNavigate } from "react-router";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { homeOf, useAuth } from "../auth/AuthContext";
 import { AuthCard } from "../components/AuthCard";
 import { ProblemAlert } from "../components/ProblemAlert";
 import { useSchemaForm } from "../forms";
 
 export const loginSchema = z.object({
-  email: z.string().trim().min(1, "v.required").pipe(z.email("v.email")),
-  password: z.string().min(1, "v.required"),
+  email: z.pipe(z.string().check(z.trim(), z.minLength(1, "v.required")), z.email("v.email")),
+  password: z.string().check(z.minLength(1, "v.required")),
 });
 
 export function LoginPage() {

@@ -1,4 +1,5 @@
 import { Badge, Button, Card, Group, Stack, Text, Title } from "@mantine/core";
+import { PushToggle } from "../components/PushToggle";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { toProblem, unwrap } from "../api/problem";
@@ -31,6 +32,7 @@ export default function NotificationsPage() {
         <Title order={2}>{t("notifications.title")}</Title>
         <Badge variant="light" color={live.status === "open" ? "teal" : "gray"}>{t(`live.${live.status}`)}</Badge>
       </Group>
+      <PushToggle />
       {feed.isPending ? <Loading /> : null}
       <ProblemAlert problem={feed.error ? toProblem(feed.error) : null} />
       {feed.data && items.length === 0 ? <Text>{t("notifications.empty")}</Text> : null}

@@ -26,6 +26,7 @@ from homecare_backend.notifications.schemas import (
     NotificationOut,
     NotificationPage,
     StreamTicketOut,
+    VapidKeyOut,
 )
 from homecare_shared.openapi import problem_responses
 
@@ -78,6 +79,17 @@ async def mark_notification_read(
 async def register_device(data: DeviceIn, user: CurrentUser, session: SessionDep) -> DeviceOut:
     device = await service.register_device(session, user_id=user.id, data=data)
     return DeviceOut.model_validate(device)
+
+
+@router.get(
+    "/push/vapid-public-key",
+    operation_id="get_vapid_public_key",
+    summary="The VAPID public key to subscribe a browser to Web Push with",
+    responses=AUTH_ERRORS,
+)
+async def get_vapid_public_key(request: Request, _user: CurrentUser) -> VapidKeyOut:
+    key = service.vapid_public_key(request.app.state.settings)
+    return VapidKeyOut(enabled=key is not None, public_key=key)
 
 
 @router.delete(

@@ -93,3 +93,25 @@ class StreamTicketOut(BaseModel):
     ticket: str
     expires_at: datetime
     expires_in: int = Field(description="Seconds until it expires")
+
+
+class VapidKeyOut(BaseModel):
+    """What a browser needs for `PushManager.subscribe` (`applicationServerKey`)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "enabled": True,
+                    "public_key": (
+                        "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u"
+                        "-Ts1XbjhazAkj7I99e8QcYP7DkM"
+                    ),
+                }
+            ]
+        }
+    )
+    enabled: bool = Field(description="false when this server has no VAPID key: do not subscribe")
+    public_key: str | None = Field(
+        description="The VAPID public key: uncompressed P-256 point, base64url without padding"
+    )

@@ -6,14 +6,17 @@ import hashlib
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from homecare_backend.config import Settings
 from homecare_backend.notifications.hub import Frame, feed_event, render_frame
 from homecare_backend.notifications.models import DeviceToken, Notification, StreamTicket
 from homecare_backend.notifications.schemas import DeviceIn
+from homecare_backend.notifications.webpush import load_vapid_key, public_key_b64
 from homecare_backend.users.models import User
 from homecare_shared.errors import ProblemError
 
@@ -168,3 +171,15 @@ async def redeem_ticket(session: AsyncSession, ticket: str) -> tuple[uuid.UUID, 
     if row is None or row.expires_at <= datetime.now(UTC):
         return None
     return row.user_id, row.token_version
+
+
+def vapid_public_key(settings: Settings) -> str | None:
+    """The application server key browsers subscribe with; None when Web Push is off."""
+    if not settings.webpush_enabled:
+        return None
+    return _public_key(settings.vapid_private_key.get_secret_value())
+
+
+@lru_cache(maxsize=4)
+def _public_key(private_key: str) -> str:
+    return public_key_b64(load_vapid_key(private_key))

@@ -1,6 +1,7 @@
-import { Alert, Badge, Button, Card, Group, Select, SimpleGrid, Stack, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Anchor, Badge, Button, Card, Group, Select, SimpleGrid, Stack, Text, TextInput, Title } from "@mantine/core";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
+import { Link } from "react-router";
 import { z } from "zod";
 import { toProblem, unwrap } from "../../api/problem";
 import { useApi } from "../../auth/AuthContext";
@@ -28,10 +29,16 @@ function tomorrowMorning(): string {
 const DURATIONS = [60, 90, 120, 180, 240, 300, 360, 480];
 const STATUS_COLOR: Record<string, string> = {
   requested: "yellow",
+  offered: "yellow",
   confirmed: "teal",
   in_progress: "blue",
   completed: "gray",
-  cancelled: "red",
+  settled: "gray",
+  cancelled_by_family: "red",
+  cancelled_by_caregiver: "red",
+  declined: "red",
+  expired: "gray",
+  no_show: "red",
 };
 
 export default function BookingsPage() {
@@ -138,9 +145,14 @@ export default function BookingsPage() {
                     {formatDateTime(b.start_at, locale)} – {formatDateTime(b.end_at, locale)}
                   </Text>
                 </div>
-                <Badge color={STATUS_COLOR[b.status] ?? "gray"} variant="light" data-status={b.status}>
-                  {t(`bookingStatus.${b.status}`)}
-                </Badge>
+                <Group gap="sm">
+                  <Badge color={STATUS_COLOR[b.status] ?? "gray"} variant="light" data-status={b.status}>
+                    {t(`bookingStatus.${b.status}`)}
+                  </Badge>
+                  <Anchor component={Link} to={`/family/bookings/${b.id}`} size="sm">
+                    {t("bookingDetail.open")}
+                  </Anchor>
+                </Group>
               </Group>
             </Card>
           ))}
