@@ -86,7 +86,7 @@ describe("LoginPage", () => {
     await userEvent.type(screen.getByLabelText(/이메일/), "family1@demo.homecare.kr");
     await userEvent.type(screen.getByLabelText(/비밀번호/), "demo-password-2026");
     await userEvent.click(screen.getByRole("button", { name: "로그인" }));
-    await screen.findByText("family home");
+    await screen.findByText("family home", {}, { timeout: 5000 }); // loaded 2-core machine
     expect(tokens.get()).toEqual({ access_token: "a", refresh_token: "r" });
   });
 });
