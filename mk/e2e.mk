@@ -36,14 +36,15 @@ e2e-layer2:
 	  $(MAKE) --no-print-directory e2e-pulumi; \
 	else \
 	  echo "NOT RUN: e2e Layer 2 (Pulumi engine): the Pulumi CLI/provider are not built here;" \
-	    "build them with 'make e2e-pulumi-tools' (cold ~20-60 min), then 'make e2e-pulumi'"; \
+	    "build them once with 'make e2e-pulumi-tools' (cold: CLI ~60 min + provider ~60 min wall" \
+	    "at load ~25; cached by version afterwards), then 'make e2e-pulumi'"; \
 	fi
 
 e2e-pulumi-tools: ## build (or reuse) the Pulumi CLI and pulumi-resource-kubernetes (cold: ~30-60 min)
 	@e2e/tools/build-all.sh layer2 >/dev/null
 
-# Layer 2: `pulumi up/preview/destroy` of the dev stack by the real engine against a fresh cluster.
-e2e-pulumi: $(VENV_STAMP) e2e-tools e2e-pulumi-tools manifests ## run the Pulumi engine (up, preview, config change, destroy) against a real control plane
+# Layer 2: the real engine runs the cluster-services stack and the app stacks against a fresh cluster.
+e2e-pulumi: $(VENV_STAMP) e2e-tools e2e-pulumi-tools ## run the Pulumi engine (up, preview, config change, destroy) against a real control plane
 	@scripts/ensure-apt.sh age
 	@trap 'E2E_CLUSTER_DIR=build/e2e/test-pulumi e2e/cluster/cluster.sh down >/dev/null' EXIT; \
 	  $(PY) -m pytest -p no:cacheprovider -s e2e/tests/test_pulumi_engine.py
