@@ -19,8 +19,8 @@ cluster-status: ## show which control-plane processes run and the kubeconfig pat
 
 # Layer 1: each stack gets its own cluster (build/e2e/test-<stack>); the trap stops any of them
 # that a failed or interrupted run left behind. Layer 2 (the Pulumi engine) runs where its
-# binaries are built (`make e2e-pulumi-tools`, cold ~20-60 min): CI stays within its time budget
-# on a machine without them, and says so.
+# binaries are built (`make e2e-pulumi-tools`; cold: 1.5 h+ wall on a busy 2-core machine): CI
+# stays within its time budget on a machine without them, and says so.
 # ruff, mypy and `bash -n` cover e2e/ in the root lint gate. In `make test` the two layers are two
 # rows of the summary table; Layer 2 shows as NOT RUN (with the reason) where it is not built.
 e2e: e2e-layer1 e2e-layer2 ## Layer 1: every stack on a real control plane; Layer 2 (pulumi up/destroy) where built
@@ -36,11 +36,11 @@ e2e-layer2:
 	  $(MAKE) --no-print-directory e2e-pulumi; \
 	else \
 	  echo "NOT RUN: e2e Layer 2 (Pulumi engine): the Pulumi CLI/provider are not built here;" \
-	    "build them once with 'make e2e-pulumi-tools' (cold: CLI ~60 min + provider ~60 min wall" \
-	    "at load ~25; cached by version afterwards), then 'make e2e-pulumi'"; \
+	    "build them once with 'make e2e-pulumi-tools' (cold on 2 shared cores at load ~30: CLI" \
+	    "1733 packages ~90 min, provider longer; cached by version afterwards), then 'make e2e-pulumi'"; \
 	fi
 
-e2e-pulumi-tools: ## build (or reuse) the Pulumi CLI and pulumi-resource-kubernetes (cold: ~30-60 min)
+e2e-pulumi-tools: ## build (or reuse) the Pulumi CLI and pulumi-resource-kubernetes (cold: 17.5 CPU-min; 1.5 h+ wall on a busy machine)
 	@e2e/tools/build-all.sh layer2 >/dev/null
 
 # Layer 2: the real engine runs the cluster-services stack and the app stacks against a fresh cluster.
