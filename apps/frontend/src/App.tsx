@@ -14,6 +14,8 @@ import { LoginPage } from "./pages/LoginPage";
 const Layout = lazy(() => import("./components/Layout"));
 const SignupPage = lazy(() => import("./pages/SignupPage"));
 const NotificationsPage = lazy(() => import("./pages/NotificationsPage"));
+const ThreadsPage = lazy(() => import("./pages/MessagesPage"));
+const ThreadPage = lazy(() => import("./pages/MessagesPage").then((m) => ({ default: m.ThreadPage })));
 const RecipientsPage = lazy(() => import("./pages/family/RecipientsPage"));
 const CaregiversPage = lazy(() => import("./pages/family/CaregiversPage"));
 const BookingsPage = lazy(() => import("./pages/family/BookingsPage"));
@@ -54,6 +56,8 @@ export function AppRoutes() {
         <Route element={<Layout />}>
           <Route path="/" element={<Home />} />
           <Route path="/notifications" element={guarded(ANY, <NotificationsPage />)} />
+          <Route path="/messages" element={guarded(ANY, <ThreadsPage />)} />
+          <Route path="/messages/:bookingId" element={guarded(ANY, <ThreadPage />)} />
           <Route path="/family/recipients" element={guarded(["family"], <RecipientsPage />)} />
           <Route path="/family/caregivers" element={guarded(["family"], <CaregiversPage />)} />
           <Route path="/family/bookings" element={guarded(["family"], <BookingsPage />)} />

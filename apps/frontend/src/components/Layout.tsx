@@ -11,11 +11,13 @@ const NAV: Record<Role, { to: string; label: string }[]> = {
     { to: "/family/recipients", label: "nav.recipients" },
     { to: "/family/bookings", label: "nav.bookings" },
     { to: "/family/caregivers", label: "nav.caregivers" },
+    { to: "/messages", label: "nav.messages" },
   ],
   caregiver: [
     { to: "/caregiver/offers", label: "nav.offers" },
     { to: "/caregiver/availability", label: "nav.availability" },
     { to: "/caregiver/profile", label: "nav.profile" },
+    { to: "/messages", label: "nav.messages" },
   ],
   agency_admin: [{ to: "/admin/caregivers", label: "nav.verify" }],
   platform_admin: [{ to: "/admin/caregivers", label: "nav.verify" }],

@@ -25,6 +25,10 @@ const STALE_BY_KIND: Record<string, string[][]> = {
   offer_withdrawn: [["offers"]],
   booking_confirmed: [["bookings"]],
   dispatch_exhausted: [["bookings"]],
+  "booking.status_changed": [["bookings"]],
+  "message.created": [["messages"]],
+  "review.created": [["bookings"]],
+  "review.replied": [["bookings"]],
 };
 
 /** One live connection per signed-in tab: refreshes the affected lists as events arrive. */

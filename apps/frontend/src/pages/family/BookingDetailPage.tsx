@@ -8,6 +8,7 @@ import { toProblem, unwrap } from "../../api/problem";
 import { useApi } from "../../auth/AuthContext";
 import { Loading } from "../../components/Loading";
 import { ProblemAlert } from "../../components/ProblemAlert";
+import { ReviewCard } from "../../components/ReviewCard";
 import { formatDateTime, formatKrw } from "../../format";
 import { localeOf } from "../../i18n";
 
@@ -15,6 +16,7 @@ type Split = Schemas["ChargeSplitOut"];
 type Payment = Schemas["PaymentOut"];
 const PAYABLE = ["requested", "offered", "confirmed"];
 const CANCELLABLE = ["requested", "offered", "confirmed"];
+const REVIEWABLE = ["completed", "settled"];
 
 /** The provider's payment key for the dev `manual` provider (no payment window to open). */
 function manualPaymentKey(): string {
@@ -128,9 +130,17 @@ export default function BookingDetailPage() {
           {t(`bookingStatus.${b.status}`)}
         </Badge>
       </Group>
-      <Text>
-        {formatDateTime(b.start_at, locale)} – {formatDateTime(b.end_at, locale)}
-      </Text>
+      <Group justify="space-between" wrap="wrap">
+        <Text>
+          {formatDateTime(b.start_at, locale)} – {formatDateTime(b.end_at, locale)}
+        </Text>
+        {b.caregiver_id ? (
+          <Anchor component={Link} to={`/messages/${b.id}`}>
+            {t("messages.open")}
+          </Anchor>
+        ) : null}
+      </Group>
+      {REVIEWABLE.includes(b.status) ? <ReviewCard bookingId={b.id} /> : null}
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <Card withBorder component="section" aria-labelledby="split-title">
           <Title order={3} size="h4" id="split-title" mb="xs">
