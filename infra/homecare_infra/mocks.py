@@ -142,6 +142,8 @@ def generated_secrets() -> dict[str, str]:
     values = {key: random_secret() for key in SECRET_KEYS}
     values["backupAgeRecipients"] = "age1" + random_secret(58).lower()
     values["databaseExternalUrl"] = f"postgresql://homecare:{random_secret(24)}@db.example:5432/h"
+    values["encryptionKeks"] = f"k1={random_secret(43)}"
+    values["encryptionIndexKey"] = random_secret(43)
     return values
 
 

@@ -32,7 +32,11 @@ SECRET_ENV = {
     "toss-secret-key": "HOMECARE_TOSS_SECRET_KEY",
     "vapid-private-key": "HOMECARE_VAPID_PRIVATE_KEY",
     "fcm-credentials": "HOMECARE_FCM_CREDENTIALS",
+    "encryption-keks": "HOMECARE_ENCRYPTION_KEKS",
+    "encryption-index-key": "HOMECARE_ENCRYPTION_INDEX_KEY",
 }
+# The migration that encrypts existing rows needs the keys as well as the database.
+MIGRATE_SECRETS = ("encryption-keks", "encryption-index-key")
 
 
 def _uvicorn(factory: str, port: int, *extra: str) -> list[str]:
@@ -71,7 +75,14 @@ def _migrate_init_container(settings: Settings, image: str) -> dict[str, Any]:
                 "valueFrom": {
                     "secretKeyRef": {"name": CREDENTIALS_SECRET, "key": "sqlalchemy-url"}
                 },
-            }
+            },
+            *(
+                {
+                    "name": SECRET_ENV[key],
+                    "valueFrom": {"secretKeyRef": {"name": APP_SECRET, "key": key}},
+                }
+                for key in MIGRATE_SECRETS
+            ),
         ],
         "resources": podspec.bounded("50m", "128Mi", "500m", "256Mi", "32Mi", "128Mi"),
         "securityContext": container_security_context(),

@@ -19,6 +19,10 @@ class SecretValues:
     fcm_credentials: pulumi.Output[str] | None
     backup_age_recipients: pulumi.Output[str] | None
     database_external_url: pulumi.Output[str] | None
+    # Column encryption: `id=base64url-key,...` (the first wraps new data keys) and the
+    # blind-index key. Generated for dev when unset; required elsewhere (losing them loses data).
+    encryption_keks: pulumi.Output[str] | None
+    encryption_index_key: pulumi.Output[str] | None
 
 
 def _required_keys(settings: Settings) -> list[str]:
@@ -33,6 +37,8 @@ def _required_keys(settings: Settings) -> list[str]:
         needed.append("backupAgeRecipients")
     if settings.database.mode == "external":
         needed.append("databaseExternalUrl")
+    if settings.env != "dev":
+        needed += ["encryptionKeks", "encryptionIndexKey"]
     return needed
 
 
@@ -53,4 +59,6 @@ def read_secrets(config: pulumi.Config, settings: Settings) -> SecretValues:
         fcm_credentials=config.get_secret("fcmCredentials"),
         backup_age_recipients=config.get_secret("backupAgeRecipients"),
         database_external_url=config.get_secret("databaseExternalUrl"),
+        encryption_keks=config.get_secret("encryptionKeks"),
+        encryption_index_key=config.get_secret("encryptionIndexKey"),
     )

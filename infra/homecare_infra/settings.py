@@ -21,6 +21,8 @@ SECRET_KEYS = (
     "fcmCredentials",
     "backupAgeRecipients",
     "databaseExternalUrl",
+    "encryptionKeks",
+    "encryptionIndexKey",
 )
 """Config keys that hold secrets: set them with ``pulumi config set --secret KEY``."""
 

@@ -105,6 +105,42 @@ def test_jwt_secret_is_generated_when_unset() -> None:
     assert len(app.inputs["stringData"]["jwt-secret"]) == 64
 
 
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+@pytest.mark.parametrize("key", ["encryptionKeks", "encryptionIndexKey"])
+def test_encryption_keys_are_required_outside_dev(stack: str, key: str) -> None:
+    secrets = generated_secrets()
+    del secrets[key]
+    with pytest.raises(SettingsError, match=rf"homecare:{key}: required.*--secret"):
+        run_mocked(stack, config=render_config(stack), secret_values=secrets)
+
+
+def test_encryption_keys_reach_the_api_worker_and_migration() -> None:
+    secrets = generated_secrets()
+    run = run_mocked("prod", config=render_config("prod"), secret_values=secrets)
+    app = run.named("Secret", "homecare-app-secrets")
+    assert app.inputs["stringData"]["encryption-keks"] == secrets["encryptionKeks"]
+    assert app.inputs["stringData"]["encryption-index-key"] == secrets["encryptionIndexKey"]
+    backend = run.named("Deployment", "backend").inputs["spec"]["template"]["spec"]
+    migrate = next(c for c in backend["initContainers"] if c["name"] == "migrate")
+    for container in (backend["containers"][0], migrate):
+        refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"]}
+        assert refs["HOMECARE_ENCRYPTION_KEKS"]["key"] == "encryption-keks"
+        assert refs["HOMECARE_ENCRYPTION_INDEX_KEY"]["name"] == "homecare-app-secrets"
+    worker = run.named("Deployment", "worker").inputs["spec"]["template"]["spec"]["containers"]
+    assert "HOMECARE_ENCRYPTION_KEKS" in {e["name"] for e in worker[0]["env"]}
+
+
+def test_dev_generates_encryption_keys_when_unset() -> None:
+    secrets = generated_secrets()
+    del secrets["encryptionKeks"], secrets["encryptionIndexKey"]
+    run = run_mocked("dev", config=render_config("dev"), secret_values=secrets)
+    names = {r.name for r in run.resources if r.type.startswith("random:")}
+    assert {"encryption-kek", "encryption-index-key"} <= names
+    data = run.named("Secret", "homecare-app-secrets").inputs["stringData"]
+    assert data["encryption-keks"].startswith("gen1=")
+    assert len(data["encryption-keks"]) == len("gen1=") + 43
+
+
 def test_push_refuses_a_tag_taken_by_other_content() -> None:
     local = "sha256:" + "a" * 64
     assert decide(None, local) == "push"

@@ -182,6 +182,7 @@ ACTORS: dict[str, Role] = {
     **dict.fromkeys(
         [
             "create_series",
+            "change_series",
             "get_series",
             "get_cancellation_terms",
             "get_booking_split",

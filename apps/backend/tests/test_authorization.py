@@ -125,6 +125,8 @@ async def build_world(
             "amount": payment.json()["amount_krw"],
             "series": series.json()["id"],
             "care_request": care_request.json()["id"],
+            "series_next": (series_start + timedelta(weeks=1)).isoformat(),
+            "series_weekday": series_start.weekday(),
             "month": start.strftime("%Y-%m"),
             "viewer": actors["viewer"].user_id,
             "invitation": invitations["invitee"],
@@ -187,6 +189,10 @@ ROUTES: list[tuple[str, str, str, Any, str, list[str]]] = [
      ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b", "admin", "viewer"]),
     ("get series", "GET", "/v1/booking-series/{series}", None, "family_a",
      ["family_b", "caregiver_b", "agency_admin_b"]),
+    ("change series", "POST", "/v1/booking-series/{series}/changes",
+     {"from_date": "{series_next}", "count": 1,
+      "slots": [{"weekday": "WEEKDAY", "start": "11:00", "duration_minutes": 60}]},
+     "family_a", ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b", "admin"]),
     ("get care request", "GET", "/v1/care-requests/{care_request}", None, "family_a",
      ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b"]),
     ("choose care candidate", "POST", "/v1/care-requests/{care_request}/choose",
@@ -217,14 +223,15 @@ ROUTES: list[tuple[str, str, str, Any, str, list[str]]] = [
 
 
 def fill(value: Any, ids: dict[str, Any], recipient_body: dict[str, Any]) -> Any:
-    if value == "RECIPIENT":
-        return recipient_body
-    if value == "AMOUNT":
-        return ids["amount"]
+    named = {"RECIPIENT": recipient_body, "AMOUNT": ids["amount"], "WEEKDAY": ids["series_weekday"]}
+    if isinstance(value, str) and value in named:
+        return named[value]
     if isinstance(value, str):
         return value.format(**ids)
     if isinstance(value, dict):
         return {k: fill(v, ids, recipient_body) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fill(v, ids, recipient_body) for v in value]
     return value
 
 

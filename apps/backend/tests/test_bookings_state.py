@@ -291,3 +291,94 @@ async def test_start_before_the_visit_is_refused(
     assert early.status_code == 409
     assert early.json()["code"] == "visit_not_started"
     assert early.json()["current_status"] == "confirmed"
+
+
+async def test_a_series_changed_from_a_date_keeps_the_past_and_is_checked_whole(
+    client: httpx.AsyncClient,
+    make_actor: MakeActor,
+    recipient_body: dict[str, Any],
+    engine: AsyncEngine,
+) -> None:
+    caregiver = await make_actor(Role.CAREGIVER)
+    family = await make_actor(Role.FAMILY)
+    other_family = await make_actor(Role.FAMILY)
+    recipient = await new_recipient(client, family, recipient_body)
+    other_recipient = await new_recipient(client, other_family, recipient_body)
+    first_monday = next_weekday(0)
+    made = await client.post(
+        "/v1/booking-series",
+        json={
+            "recipient_id": recipient,
+            "caregiver_id": str(caregiver.caregiver_id),
+            "slots": [{"weekday": 0, "start": "09:00", "duration_minutes": 180}],
+            "start_date": first_monday.isoformat(),
+            "count": 6,
+        },
+        headers=family.headers,
+    )
+    assert made.status_code == 201, made.text
+    series_id, visits = made.json()["id"], made.json()["visits"]
+    accepted = await client.post(
+        f"/v1/bookings/{visits[0]['id']}/status",
+        json={"status": "confirmed"},
+        headers=caregiver.headers,
+    )
+    assert accepted.status_code == 200, accepted.text
+    # Someone else has the caregiver on the Tuesday of the fourth week, 10:00–11:00 Seoul.
+    clash_day = first_monday + timedelta(weeks=3, days=1)
+    other = await client.post(
+        "/v1/bookings",
+        json={
+            "recipient_id": other_recipient,
+            "caregiver_id": str(caregiver.caregiver_id),
+            "start_at": datetime.combine(clash_day, datetime.min.time(), KST)
+            .replace(hour=10)
+            .isoformat(),
+            "duration_minutes": 60,
+        },
+        headers=other_family.headers,
+    )
+    assert other.status_code == 201, other.text
+    from_date = first_monday + timedelta(weeks=2)
+    change = {
+        "from_date": from_date.isoformat(),
+        "slots": [{"weekday": 1, "start": "10:00", "duration_minutes": 120}],
+        "count": 3,
+    }
+    url = f"/v1/booking-series/{series_id}/changes"
+
+    async def statuses() -> list[str]:
+        again = await client.get(f"/v1/booking-series/{series_id}", headers=family.headers)
+        return [v["status"] for v in again.json()["visits"]]
+
+    refused = await client.post(url, json=change, headers=family.headers)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "series_conflicts"
+    assert [c["start_at"][:10] for c in refused.json()["conflicts"]] == [clash_day.isoformat()]
+    assert await statuses() == ["confirmed"] * 6  # nothing changed
+
+    change["slots"] = [{"weekday": 2, "start": "10:00", "duration_minutes": 120}]
+    changed = await client.post(url, json=change, headers=family.headers)
+    assert changed.status_code == 201, changed.text
+    new = changed.json()
+    assert new["continues_series_id"] == series_id
+    local = [datetime.fromisoformat(v["start_at"]).astimezone(KST) for v in new["visits"]]
+    assert [t.date() for t in local] == [from_date + timedelta(days=2 + 7 * i) for i in range(3)]
+    assert {(t.hour, v["status"]) for t, v in zip(local, new["visits"], strict=True)} == {
+        (10, "offered")
+    }
+    # The past stays; the replaced Mondays are cancelled, and the old series ends before.
+    assert await statuses() == ["confirmed"] * 2 + ["cancelled_by_family"] * 4
+    old = await client.get(f"/v1/booking-series/{series_id}", headers=family.headers)
+    assert old.json()["end_date"] == (from_date - timedelta(days=1)).isoformat()
+
+    today = datetime.now(KST).date().isoformat()
+    too_soon = await client.post(
+        f"/v1/booking-series/{new['id']}/changes",
+        json={**change, "from_date": today},
+        headers=family.headers,
+    )
+    assert too_soon.status_code == 409
+    assert too_soon.json()["code"] == "series_change_out_of_range"
+    stranger = await client.post(url, json=change, headers=other_family.headers)
+    assert stranger.status_code == 404

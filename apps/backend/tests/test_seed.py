@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from homecare_backend.encryption import new_key
 from homecare_backend.seed import DEMO_PASSWORD, SeedRefusedError, seed
 
 
@@ -61,6 +62,8 @@ def test_seed_cli_says_why_it_refuses(migrated_url: str) -> None:
         f"HOMECARE_{name}": "s" * 40
         for name in ("JWT_SECRET", "VAPID_PRIVATE_KEY", "FCM_CREDENTIALS", "TOSS_SECRET_KEY")
     }
+    secrets["HOMECARE_ENCRYPTION_KEKS"] = f"k1={new_key()}"
+    secrets["HOMECARE_ENCRYPTION_INDEX_KEY"] = new_key()
     env = {**os.environ, **secrets, "HOMECARE_ENV": "prod", "HOMECARE_DATABASE_URL": migrated_url}
     done = subprocess.run(
         [sys.executable, "-m", "homecare_backend.seed"],

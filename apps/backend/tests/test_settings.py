@@ -4,13 +4,38 @@ import pytest
 from pydantic import ValidationError
 
 from homecare_backend.config import Settings
+from homecare_backend.encryption import new_key
 
 REAL_SECRET = "m3Q9v2xK7pL0sT8wR4yZ1aB6cD5eF2gH"
-SECRETS = ("jwt_secret", "vapid_private_key", "fcm_credentials", "toss_secret_key")
+SECRETS = (
+    "jwt_secret",
+    "vapid_private_key",
+    "fcm_credentials",
+    "toss_secret_key",
+    "encryption_keks",
+    "encryption_index_key",
+)
+KEK_A, KEK_B, INDEX = new_key(), new_key(), new_key()
 
 
 def real_secrets(**overrides: str) -> dict[str, str]:
-    return {**{name: f"{REAL_SECRET}-{name}" for name in SECRETS}, **overrides}
+    values = {name: f"{REAL_SECRET}-{name}" for name in SECRETS}
+    values |= {"encryption_keks": f"2027a={KEK_A},2026a={KEK_B}", "encryption_index_key": INDEX}
+    return {**values, **overrides}
+
+
+def test_the_first_kek_listed_is_current_and_every_one_unwraps() -> None:
+    keyring = Settings(env="prod", **real_secrets()).keyring()  # type: ignore[arg-type]
+    assert keyring.current == "2027a"
+    assert sorted(keyring.keks) == ["2026a", "2027a"]
+
+
+@pytest.mark.parametrize(
+    "keks", [f"2027a{KEK_A}", "2027a=c2hvcnQ-but-long-enough-not-a-placeholder", f"2027 a={KEK_A}"]
+)
+def test_a_malformed_keyring_is_refused(keks: str) -> None:
+    with pytest.raises(ValidationError, match="HOMECARE_ENCRYPTION_KEKS"):
+        Settings(env="prod", **real_secrets(encryption_keks=keks))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("env", ["staging", "prod"])

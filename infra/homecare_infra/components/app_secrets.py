@@ -16,7 +16,8 @@ AGE_RECIPIENTS_KEY = "recipients.txt"
 
 
 class AppSecrets(pulumi.ComponentResource):
-    """``homecare-app-secrets``: jwt-secret (config or generated) and the enabled features' keys.
+    """``homecare-app-secrets``: jwt-secret and the column-encryption keys (config, or generated
+    where allowed) and the enabled features' keys.
 
     ``keys`` lists the Secret's keys so workloads reference only keys that exist.
     """
@@ -34,6 +35,19 @@ class AppSecrets(pulumi.ComponentResource):
         if jwt is None:
             jwt = random.RandomPassword("jwt-secret", length=64, special=False, opts=child).result
         data: dict[str, pulumi.Input[str]] = {"jwt-secret": jwt}
+        # Column-encryption keys: from secret config; only dev generates them when unset
+        # (read_secrets requires them elsewhere). 43 base64url characters = 256 bits.
+        keks = values.encryption_keks
+        if keks is None:
+            kek = random.RandomPassword("encryption-kek", length=43, special=False, opts=child)
+            keks = pulumi.Output.concat("gen1=", kek.result)
+        index = values.encryption_index_key
+        if index is None:
+            index = random.RandomPassword(
+                "encryption-index-key", length=43, special=False, opts=child
+            ).result
+        data["encryption-keks"] = keks
+        data["encryption-index-key"] = index
         optional = {
             "toss-secret-key": (settings.features.payments, values.toss_secret_key),
             "vapid-private-key": (settings.features.web_push, values.vapid_private_key),

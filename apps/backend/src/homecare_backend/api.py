@@ -40,6 +40,16 @@ Email = Annotated[
         examples=["family1@demo.homecare.kr"],
     ),
 ]
+Phone = Annotated[
+    str,
+    Field(
+        min_length=9,
+        max_length=20,
+        pattern=r"^\+?[0-9][0-9 -]{7,17}[0-9]$",
+        description="Digits, spaces and dashes; +82 or a leading 0 (stored encrypted)",
+        examples=["010-1234-5678"],
+    ),
+]
 Password = Annotated[str, Field(min_length=10, max_length=128, examples=["correct-horse-2026"])]
 Latitude = Annotated[
     float, Field(strict=True, ge=-90, le=90, allow_inf_nan=False, examples=[37.5665])

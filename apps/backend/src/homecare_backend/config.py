@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 
+from homecare_backend.encryption import Keyring
 from homecare_shared.settings import ServiceSettings, is_placeholder
 
 
@@ -29,6 +30,11 @@ class Settings(ServiceSettings):
     cancellation_free_hours: int = Field(default=24, ge=0, le=24 * 14)
     cancellation_late_percent: int = Field(default=50, ge=0, le=100)
     matching_url: str = "http://127.0.0.1:8001"
+    # Column encryption: KEKs as `id=base64url-key,...`, the first wrapping new data keys (put a
+    # new one first to rotate, keep the old ones until `keys rewrap` has run), and the key of
+    # the blind indexes (phone lookups). In dev/test the placeholders derive a fixed keyring.
+    encryption_keks: SecretStr = SecretStr("dev-only-encryption-keks-placeholder")
+    encryption_index_key: SecretStr = SecretStr("dev-only-encryption-index-key-placeholder")
 
     access_token_ttl_s: int = 15 * 60
     # SSE stream tickets (`POST /v1/events/tickets`): single use, valid this long.
@@ -57,6 +63,22 @@ class Settings(ServiceSettings):
                 f"HOMECARE_PAYMENTS_PROVIDER=manual is for dev only; in {self.env} use toss "
                 "(and set HOMECARE_TOSS_SECRET_KEY)"
             )
+        return self
+
+    def keyring(self) -> Keyring:
+        keks = self.encryption_keks.get_secret_value()
+        index = self.encryption_index_key.get_secret_value()
+        if self.is_dev and is_placeholder(keks):
+            return Keyring.for_dev(keks)
+        current = keks.split(",", 1)[0].partition("=")[0].strip()
+        return Keyring.from_spec(keks, current, index)
+
+    @model_validator(mode="after")
+    def _keyring_parses(self) -> Settings:
+        try:
+            self.keyring()
+        except ValueError as exc:
+            raise ValueError(f"HOMECARE_ENCRYPTION_KEKS / _INDEX_KEY: {exc}") from exc
         return self
 
     @property

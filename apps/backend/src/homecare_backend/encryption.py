@@ -14,6 +14,10 @@ use it, values written before still decrypt with the old one, which stays in the
 (2) `rewrap` each stored token (only the 32-byte DEK is re-encrypted; the data is untouched);
 (3) once no token names the old KEK (`kek_id`), drop it from the keyring.
 
+Columns use the `EncryptedText` / `EncryptedList` types with the process keyring (`configure`,
+from `Settings.keyring()`); `homecare_backend.keys` re-wraps stored tokens and reports which
+KEKs they still name.
+
 Lookups (a phone number) use `blind_index`: HMAC-SHA256 under a separate key, over a normalised
 value, so equal values match without the value being stored in clear.
 """
@@ -23,15 +27,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import Text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
 
 VERSION = "v1"
+Transform = Callable[[str, str], str]  # (value, context) -> value, for bulk rewrites
 _NONCE = 12
 _KEY = 32
 _TAG = 16
@@ -190,3 +199,74 @@ def blind_index(keyring: Keyring, value: str, purpose: str) -> str:
 
 def phone_index(keyring: Keyring, phone: str) -> str:
     return blind_index(keyring, normalise_phone(phone), "phone")
+
+
+# --------------------------------------------------------------------------- the process keyring
+_KEYRING: Keyring | None = None
+
+
+def configure(keyring: Keyring) -> None:
+    """Set the keyring the encrypted column types use (the app factory, worker and migrations
+    call this with `Settings.keyring()`)."""
+    global _KEYRING  # noqa: PLW0603 - one keyring per process, set at start-up
+    _KEYRING = keyring
+
+
+def current() -> Keyring:
+    """The process keyring; until configured, the one the environment's settings give."""
+    if _KEYRING is not None:
+        return _KEYRING
+    from homecare_backend.config import get_settings  # noqa: PLC0415 - avoids a cycle
+
+    keyring = get_settings().keyring()
+    configure(keyring)
+    return keyring
+
+
+# --------------------------------------------------------------------------- column types
+class EncryptedText(TypeDecorator[str]):
+    """A text column stored as an envelope-encrypted token bound to `context` ("table.column").
+    The empty string is stored as is (server defaults, nothing to hide)."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, context: str) -> None:
+        super().__init__()
+        self.context = context
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is None or value == "":
+            return value
+        return encrypt(current(), value, self.context)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is None or value == "":
+            return value
+        return decrypt(current(), value, self.context)
+
+
+class EncryptedList(TypeDecorator[list[str]]):
+    """A list of strings stored as one encrypted token of its JSON (empty list: '')."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, context: str) -> None:
+        super().__init__()
+        self.context = context
+
+    def process_bind_param(self, value: list[str] | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        if not value:
+            return ""
+        return encrypt(current(), json.dumps(list(value), ensure_ascii=False), self.context)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> list[str] | None:
+        if value is None:
+            return None
+        if value == "":
+            return []
+        found: list[str] = json.loads(decrypt(current(), value, self.context))
+        return found

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from homecare_backend import __version__, background, metrics
+from homecare_backend import __version__, background, encryption, metrics
 from homecare_backend.agencies.router import router as agencies_router
 from homecare_backend.api import malformed_ids_are_not_found
 from homecare_backend.auth.router import router as auth_router
@@ -72,6 +72,7 @@ ROUTERS = (
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging("backend", settings.log_level, settings.log_json)
+    encryption.configure(settings.keyring())
     engine = create_engine(settings.database_url)
     hub = EventHub(settings.database_url)
     # Matching is asked when a dispatch starts (a request), so its client exists without lifespan.

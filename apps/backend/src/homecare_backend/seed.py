@@ -9,6 +9,7 @@ outside `HOMECARE_ENV=dev|test` the seed refuses to run and writes nothing.
 from __future__ import annotations
 
 import asyncio
+import math
 import sys
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
@@ -17,6 +18,7 @@ from typing import Any
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from homecare_backend import encryption
 from homecare_backend.auth import passwords
 from homecare_backend.billing.calculator import SEOUL, is_public_holiday
 from homecare_backend.config import get_settings
@@ -28,6 +30,7 @@ from homecare_backend.models import (
     CaregiverProfile,
     CaregiverWeeklySlot,
     CareRecipient,
+    CareRequest,
     RecipientMember,
     User,
 )
@@ -71,6 +74,60 @@ COPAY = ["standard", "reduced_40", "reduced_60", "basic_livelihood"]
 # A month of 방문요양 for 한말순 (grade 3): every day but Sundays and holidays this month,
 # 14:00–18:00 Seoul time with caregiver 이순자; it crosses the month's limit near the end.
 MONTH_RECIPIENT, MONTH_CAREGIVER = 0, 1
+
+
+# Care requests of 서보호 for 서정자 (recipient 2): an open weekly 방문목욕 request with its
+# ranked candidates, and a one-off 동행 request already offered to the pick.
+# (recipient index, service type, required skill, status)
+CARE_REQUESTS = [
+    (2, "bathing", "bathing", "open"),
+    (2, "companion", "mobility", "offered"),
+]
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371.0088 * math.asin(math.sqrt(a))
+
+
+def demo_candidates(recipient: int, skill: str) -> list[dict[str, Any]]:
+    """Verified caregivers with the skill within 15 km, ranked by distance and rating with the
+    weights of matching's score (demo data only: requests made in the app are ranked by the
+    matching service)."""
+    _, _, _, _, lat, lon = RECIPIENTS[recipient]
+    found = []
+    for i, (_, _, c_lat, c_lon, _, skills, _) in enumerate(CAREGIVERS[:-1]):
+        km = _km(lat, lon, c_lat, c_lon)
+        if skill not in skills or km > 15:
+            continue
+        rating = round(4.2 + 0.1 * (i % 8), 1)
+        parts = {
+            "distance": (1 - km / 15, 0.35),
+            "rating": ((rating * (5 + 3 * i) + 20) / (10 + 3 * i) / 5, 0.25),
+            "continuity": (0.0, 0.20),
+            "language": (1.0, 0.10),
+            "gender": (1.0, 0.05),
+            "fairness": (1.0, 0.05),
+        }
+        breakdown = {
+            k: {"value": round(v, 6), "weight": w, "contribution": round(v * w, 6)}
+            for k, (v, w) in parts.items()
+        }
+        score = round(sum(b["contribution"] for b in breakdown.values()), 6)
+        found.append(
+            {
+                "caregiver_id": str(demo_id("caregiver", str(i))),
+                "score": score,
+                "distance_km": round(km, 3),
+                "breakdown": breakdown,
+            }
+        )
+    found.sort(key=lambda c: -float(str(c["score"])))
+    return [{"rank": n, **c} for n, c in enumerate(found, start=1)]
 
 
 def demo_id(kind: str, key: str) -> uuid.UUID:
@@ -143,7 +200,8 @@ def demo_rows() -> dict[type[Any], list[dict[str, Any]]]:
         days_off.append(
             {"caregiver_id": caregiver_id, "day": date(2026, 12, 25), "reason": "성탄절"}
         )
-    for name, login in FAMILIES:
+    for n, (name, login) in enumerate(FAMILIES):
+        phone = f"010-5550-{1001 + n}"
         users.append(
             {
                 "id": demo_id("user", login),
@@ -152,6 +210,9 @@ def demo_rows() -> dict[type[Any], list[dict[str, Any]]]:
                 "role": "family",
                 "display_name": name,
                 "agency_id": None,
+                # Stored encrypted, found by its blind index (`users.phone_index`).
+                "phone": phone,
+                "phone_index": encryption.phone_index(encryption.current(), phone),
             }
         )
     recipients = [
@@ -167,7 +228,7 @@ def demo_rows() -> dict[type[Any], list[dict[str, Any]]]:
             "conditions": ["dementia", "mobility"] if i % 2 == 0 else ["mobility"],
             "preferred_gender": "female" if i != 2 else None,
             "preferred_languages": ["ko"],
-            "notes": "",
+            "notes": "현관 비밀번호는 전화로 안내, 당뇨 식단" if i == 0 else "",
             "copay_category": COPAY[i],
         }
         for i, (f, name, year, address, lat, lon) in enumerate(RECIPIENTS)
@@ -193,6 +254,10 @@ def demo_rows() -> dict[type[Any], list[dict[str, Any]]]:
             demo_id("recipient", str(MONTH_RECIPIENT)), demo_id("caregiver", str(MONTH_CAREGIVER))
         )
     )
+    care_requests, offered = demo_care_requests(recipients)
+    bookings.extend(offered)
+    # One multi-row INSERT per table: every row names the same columns.
+    bookings = [{"service_type": "home_care", "notes": "", **b} for b in bookings]
     return {
         Agency: [{"id": agency_id, "name": AGENCY}],
         User: users,
@@ -210,7 +275,73 @@ def demo_rows() -> dict[type[Any], list[dict[str, Any]]]:
             for r, f, role in SHARED
         ],
         Booking: bookings,
+        CareRequest: care_requests,
     }
+
+
+def demo_care_requests(
+    recipients: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The demo care requests, and the booking the offered one led to."""
+    rows, bookings = [], []
+    monday = datetime.now(SEOUL).date() + timedelta(days=7 - datetime.now(SEOUL).weekday())
+    for i, (r, service, skill, status) in enumerate(CARE_REQUESTS):
+        candidates = demo_candidates(r, skill)
+        request_id = demo_id("care_request", str(i))
+        if status == "open":
+            schedule: dict[str, Any] = {
+                "kind": "weekly",
+                "slots": [{"weekday": 2, "start": "10:00", "duration_minutes": 60}],
+                "start_date": monday.isoformat(),
+                "end_date": None,
+                "count": 8,
+            }
+            first = datetime.combine(monday + timedelta(days=2), time(10), SEOUL)
+        else:
+            first = datetime.combine(monday + timedelta(days=3), time(9), SEOUL)
+            schedule = {"kind": "one_off", "start_at": first.isoformat(), "duration_minutes": 180}
+        booking_id = None
+        chosen = None
+        if status == "offered" and candidates:
+            chosen = uuid.UUID(candidates[0]["caregiver_id"])
+            booking_id = demo_id("booking", f"care_request:{i}")
+            bookings.append(
+                {
+                    "id": booking_id,
+                    "recipient_id": recipients[r]["id"],
+                    "caregiver_id": chosen,
+                    "service_type": service,
+                    "start_at": first,
+                    "end_at": first + timedelta(hours=3),
+                    "status": "offered",
+                    "notes": "병원 진료 동행 (서울대병원)",
+                }
+            )
+        rows.append(
+            {
+                "id": request_id,
+                "family_id": recipients[r]["family_id"],
+                "recipient_id": recipients[r]["id"],
+                "service_type": service,
+                "schedule_kind": schedule["kind"],
+                "schedule": schedule,
+                "first_start_at": first,
+                "required_skills": [skill],
+                "preferred_languages": [],
+                "max_distance_km": 15,
+                "notes": "목욕 의자 있음"
+                if service == "bathing"
+                else "병원 진료 동행 (서울대병원)",
+                "status": "offered" if booking_id else "open",
+                "candidates": candidates,
+                "considered": len(CAREGIVERS),
+                "excluded": {"skills": len(CAREGIVERS) - 1 - len(candidates), "unverified": 1},
+                "matched_at": datetime.now(UTC),
+                "chosen_caregiver_id": chosen,
+                "booking_id": booking_id,
+            }
+        )
+    return rows, bookings
 
 
 def month_of_visits(recipient_id: uuid.UUID, caregiver_id: uuid.UUID) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ import httpx
 import uvicorn
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from homecare_backend import __version__, background, metrics
+from homecare_backend import __version__, background, encryption, metrics
 from homecare_backend.config import get_settings
 from homecare_backend.db import create_engine
 from homecare_backend.migrate import head_revision
@@ -68,6 +68,7 @@ def health_server(
 async def run() -> None:
     settings = get_settings()
     configure_logging("backend-worker", settings.log_level, settings.log_json)
+    encryption.configure(settings.keyring())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

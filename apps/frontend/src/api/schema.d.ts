@@ -205,6 +205,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/booking-series/{series_id}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change a series from a date on (earlier visits stay; refused whole on a conflict) */
+        post: operations["change_series"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/bookings": {
         parameters: {
             query?: never;
@@ -2445,6 +2462,37 @@ export interface components {
          */
         Role: "family" | "caregiver" | "agency_admin" | "platform_admin";
         /**
+         * SeriesChangeIn
+         * @description Change a series from `from_date` (Asia/Seoul, after today) on: earlier visits stay as
+         *     they are; the later ones are replaced by the new weekly slots, until `end_date` or for
+         *     `count` more visits. Refused as a whole, with the conflicting dates, if any new visit
+         *     overlaps one of the caregiver's other visits.
+         * @example {
+         *       "end_date": "2027-02-28",
+         *       "from_date": "2026-12-14",
+         *       "slots": [
+         *         {
+         *           "duration_minutes": 180,
+         *           "start": "10:00",
+         *           "weekday": 1
+         *         }
+         *       ]
+         *     }
+         */
+        SeriesChangeIn: {
+            /** Count */
+            count?: number | null;
+            /** End Date */
+            end_date?: string | null;
+            /**
+             * From Date
+             * Format: date
+             */
+            from_date: string;
+            /** Slots */
+            slots: components["schemas"]["SlotIn"][];
+        };
+        /**
          * SeriesIn
          * @description A recurring booking: weekly slots from `start_date` to `end_date` (inclusive) or for
          *     `count` visits. Refused as a whole if any visit overlaps one of the caregiver's visits.
@@ -2502,6 +2550,11 @@ export interface components {
             active: boolean;
             /** Caregiver Id */
             caregiver_id: string | null;
+            /**
+             * Continues Series Id
+             * @description The series that was edited from `start_date` on into this one
+             */
+            continues_series_id: string | null;
             /** End Date */
             end_date: string | null;
             /**
@@ -2562,6 +2615,8 @@ export interface components {
              * @example correct-horse-2026
              */
             password: string;
+            /** Phone */
+            phone?: string | null;
             /**
              * Role
              * @description Agency and platform admins are created by a platform admin
@@ -2697,6 +2752,7 @@ export interface components {
          *       "display_name": "한가족",
          *       "email": "family1@demo.homecare.kr",
          *       "id": "0192f0c4-6a1e-7c3b-9d2e-5f4a3b2c1d0e",
+         *       "phone": "010-1234-5678",
          *       "role": "family"
          *     }
          */
@@ -2717,6 +2773,11 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /**
+             * Phone
+             * @description Stored encrypted; shown to its owner
+             */
+            phone: string | null;
             role: components["schemas"]["Role"];
         };
         /**
@@ -3584,6 +3645,95 @@ export interface operations {
             };
             /** @description Not found (or not yours) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    change_series: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                series_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SeriesChangeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriesOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 1 MiB */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from homecare_backend.api import Email, Name, Password
+from homecare_backend.api import Email, Name, Password, Phone
 
 
 class SignupIn(BaseModel):
@@ -26,6 +26,7 @@ class SignupIn(BaseModel):
     role: Literal["family", "caregiver"] = Field(
         description="Agency and platform admins are created by a platform admin"
     )
+    phone: Phone | None = None
 
 
 class LoginIn(BaseModel):

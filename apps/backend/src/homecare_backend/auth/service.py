@@ -42,6 +42,7 @@ async def signup(session: AsyncSession, data: SignupIn) -> User:
         password_hash=await passwords.hash_password(data.password),
         role=Role(data.role),
         display_name=data.display_name,
+        phone=data.phone,
     )
 
 

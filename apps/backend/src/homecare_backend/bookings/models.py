@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import JSONB, ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from homecare_backend.db import Base, new_id
+from homecare_backend.encryption import EncryptedText
 
 
 class BookingStatus(enum.StrEnum):
@@ -77,7 +78,11 @@ class BookingSeries(Base):
     visit_count: Mapped[int | None] = mapped_column(Integer)
     materialised_until: Mapped[date] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(server_default=text("true"), default=True)
-    notes: Mapped[str] = mapped_column(String(1000), server_default="")
+    notes: Mapped[str] = mapped_column(EncryptedText("booking_series.notes"), server_default="")
+    # Editing a series from a date on ends it the day before and continues in a new series.
+    continues_series_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("booking_series.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
@@ -129,7 +134,8 @@ class Booking(Base):
     # The time actually served (set on start and completion): what billing prices.
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    notes: Mapped[str] = mapped_column(String(1000), server_default="")
+    # Care notes (door codes, health details) are encrypted at rest.
+    notes: Mapped[str] = mapped_column(EncryptedText("bookings.notes"), server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

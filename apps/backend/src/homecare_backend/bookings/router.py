@@ -22,6 +22,7 @@ from homecare_backend.bookings.schemas import (
     BookingIn,
     BookingOut,
     CancellationTermsOut,
+    SeriesChangeIn,
     SeriesIn,
     SeriesOut,
     StatusChangeIn,
@@ -102,8 +103,29 @@ def _series_fields(series: Any) -> dict[str, Any]:
             "visit_count",
             "materialised_until",
             "active",
+            "continues_series_id",
         )
     }
+
+
+@series_router.post(
+    "/{series_id}/changes",
+    status_code=status.HTTP_201_CREATED,
+    operation_id="change_series",
+    summary="Change a series from a date on (earlier visits stay; refused whole on a conflict)",
+    responses={
+        201: {"links": _SERIES_LINKS},
+        **OBJECT_ERRORS,
+        **problem_responses(409, 422),
+    },
+)
+async def change_series(
+    series_id: uuid.UUID, data: SeriesChangeIn, user: FamilyUser, session: SessionDep
+) -> SeriesOut:
+    series, visits = await service.change_series(session, user, series_id, data)
+    return SeriesOut.model_validate(
+        {**_series_fields(series), "visits": [BookingOut.model_validate(v) for v in visits]}
+    )
 
 
 @series_router.get(

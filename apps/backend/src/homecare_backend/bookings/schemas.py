@@ -132,7 +132,34 @@ class SeriesOut(BaseModel):
     visit_count: int | None
     materialised_until: date
     active: bool
+    continues_series_id: uuid.UUID | None = Field(
+        description="The series that was edited from `start_date` on into this one"
+    )
     visits: list[BookingOut] = Field(description="Visits created so far (up to the horizon)")
+
+
+class SeriesChangeIn(BaseModel):
+    """Change a series from `from_date` (Asia/Seoul, after today) on: earlier visits stay as
+    they are; the later ones are replaced by the new weekly slots, until `end_date` or for
+    `count` more visits. Refused as a whole, with the conflicting dates, if any new visit
+    overlaps one of the caregiver's other visits."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "from_date": "2026-12-14",
+                    "slots": [{"weekday": 1, "start": "10:00", "duration_minutes": 180}],
+                    "end_date": "2027-02-28",
+                    "count": None,
+                }
+            ]
+        }
+    )
+    from_date: date
+    slots: list[SlotIn] = Field(min_length=1, max_length=14)
+    end_date: date | None = None
+    count: Annotated[int, Field(ge=1, le=400), BeforeValidator(json_integer)] | None = None
 
 
 class CancellationTermsOut(BaseModel):

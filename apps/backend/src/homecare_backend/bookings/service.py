@@ -35,7 +35,7 @@ from homecare_backend.bookings.models import (
     BookingStatus,
 )
 from homecare_backend.bookings.recurrence import Recurrence, RecurrenceError, WeeklySlot
-from homecare_backend.bookings.schemas import BookingIn, SeriesIn, SlotIn
+from homecare_backend.bookings.schemas import BookingIn, SeriesChangeIn, SeriesIn, SlotIn
 from homecare_backend.caregivers import service as caregivers_service
 from homecare_backend.caregivers.models import CaregiverProfile
 from homecare_backend.notifications import outbox
@@ -340,6 +340,11 @@ async def add_series(
         materialised_until=until,
         notes=data.notes,
     )
+    if data.caregiver_id is not None:
+        # Every visit of the series, also those past the horizon, against the caregiver's.
+        clashes = await _conflicts(session, data.caregiver_id, everything)
+        if clashes:
+            raise _series_conflict(clashes)
     session.add(series)
     await session.flush()
     status = S.OFFERED if data.caregiver_id is not None else S.REQUESTED
@@ -366,6 +371,95 @@ async def create_series(
     if visits:
         metrics.BOOKING_TRANSITIONS.labels(to=visits[0].status.value).inc(len(visits))
     return series, visits
+
+
+async def change_series(
+    session: AsyncSession, user: User, series_id: uuid.UUID, data: SeriesChangeIn
+) -> tuple[BookingSeries, list[Booking]]:
+    """Edit a series from a date on: the old series ends the day before (its earlier visits
+    untouched), its later visits are cancelled and a new series with the new pattern continues
+    it, checked as a whole against the caregiver's other visits. All or nothing."""
+    await get_series(session, user, series_id)
+    old = (
+        await session.execute(
+            select(BookingSeries).where(BookingSeries.id == series_id).with_for_update()
+        )
+    ).scalar_one()
+    await recipients_service.get_owned(session, user, old.recipient_id)
+    today = datetime.now(SEOUL).date()
+    if (
+        not old.active
+        or data.from_date <= today
+        or data.from_date < old.start_date
+        or (old.end_date is not None and data.from_date > old.end_date)
+    ):
+        raise ProblemError(
+            409,
+            "series_change_out_of_range",
+            "The series cannot change from that date",
+            "Changes start after today, within the series' dates, on an active series.",
+        )
+    everything = plan_weekly(data.slots, data.from_date, data.end_date, data.count)
+    cut = datetime.combine(data.from_date, time(0), SEOUL)
+    replaced = (
+        await session.scalars(
+            select(Booking)
+            .where(Booking.series_id == old.id, Booking.start_at >= cut)
+            .with_for_update()
+        )
+    ).all()
+    for visit in replaced:
+        payment = await payments_service.for_booking(session, visit.id)
+        if payment is not None and payment.approved_at is not None:
+            raise ProblemError(
+                409,
+                "series_change_paid_visits",
+                "Some visits from that date on are paid",
+                f"Cancel the paid visit of {visit.start_at.astimezone(SEOUL).date()} on its own "
+                "first (its refund follows the cancellation policy).",
+            )
+    if old.caregiver_id is not None:
+        clashes = await _conflicts(session, old.caregiver_id, everything, ignore_series=old.id)
+        if clashes:
+            raise _series_conflict(clashes)
+    for visit in replaced:
+        if visit.status in _CANCELLABLE:
+            visit.status = S.CANCELLED_BY_FAMILY
+    old.visit_count = None
+    old.end_date = max(data.from_date - timedelta(days=1), old.start_date)
+    old.active = data.from_date > old.start_date
+    until = _horizon_end()
+    new = BookingSeries(
+        recipient_id=old.recipient_id,
+        caregiver_id=old.caregiver_id,
+        service_type=old.service_type,
+        slots=[s.model_dump() for s in data.slots],
+        start_date=data.from_date,
+        end_date=data.end_date,
+        visit_count=data.count,
+        materialised_until=until,
+        notes=old.notes,
+        continues_series_id=old.id,
+    )
+    session.add(new)
+    await session.flush()
+    # A changed pattern is offered to the caregiver again (they accepted the old one).
+    status = S.OFFERED if new.caregiver_id is not None else S.REQUESTED
+    visits = _visits(new, [w for w in everything if w[0].date() <= until], status)
+    session.add_all(visits)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a visit booked since the check above
+        await session.rollback()
+        if not _is_double_booking(exc) or old.caregiver_id is None:
+            raise
+        raise _series_conflict(
+            await _conflicts(session, old.caregiver_id, everything, ignore_series=series_id)
+        ) from exc
+    if visits:
+        await _announce(session, visits[0], "series_changed")
+    await session.commit()
+    return new, visits
 
 
 async def get_series(session: AsyncSession, user: User, series_id: uuid.UUID) -> BookingSeries:

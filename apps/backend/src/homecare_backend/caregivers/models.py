@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from homecare_backend.db import Base, new_id
+from homecare_backend.encryption import EncryptedText
 
 
 class VerificationStatus(enum.StrEnum):
@@ -50,7 +51,7 @@ class CaregiverProfile(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), unique=True
     )
-    licence_number: Mapped[str] = mapped_column(String(40))
+    licence_number: Mapped[str] = mapped_column(EncryptedText("caregiver_profiles.licence_number"))
     verification_status: Mapped[str] = mapped_column(
         String(20), default=VerificationStatus.PENDING, server_default="pending"
     )

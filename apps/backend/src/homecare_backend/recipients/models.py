@@ -11,7 +11,6 @@ from sqlalchemy import (
     Index,
     SmallInteger,
     String,
-    Text,
     func,
     text,
 )
@@ -19,6 +18,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from homecare_backend.db import Base, new_id
+from homecare_backend.encryption import EncryptedList, EncryptedText
 
 CARE_GRADES = ("1", "2", "3", "4", "5", "cognitive")  # 장기요양등급 1–5, 인지지원등급
 
@@ -56,10 +56,13 @@ class CareRecipient(Base):
     care_grade: Mapped[str | None] = mapped_column(String(10))
     # 본인부담 category (billing): standard 15%, reduced_40 9%, reduced_60 6%, basic_livelihood 0%
     copay_category: Mapped[str] = mapped_column(String(20), server_default="standard")
-    conditions: Mapped[list[str]] = mapped_column(ARRAY(String(40)), server_default="{}")
+    # Health conditions and notes are encrypted at rest (envelope encryption, `encryption.py`).
+    conditions: Mapped[list[str]] = mapped_column(
+        EncryptedList("care_recipients.conditions"), server_default=""
+    )
     preferred_gender: Mapped[str | None] = mapped_column(String(10))
     preferred_languages: Mapped[list[str]] = mapped_column(ARRAY(String(10)), server_default="{}")
-    notes: Mapped[str] = mapped_column(Text, server_default="")
+    notes: Mapped[str] = mapped_column(EncryptedText("care_recipients.notes"), server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

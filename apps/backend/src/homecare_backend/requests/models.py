@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from homecare_backend.db import Base, new_id
+from homecare_backend.encryption import EncryptedText
 
 
 class CareRequestStatus(enum.StrEnum):
@@ -53,7 +54,7 @@ class CareRequest(Base):
     preferred_gender: Mapped[str | None] = mapped_column(String(10))
     preferred_languages: Mapped[list[str]] = mapped_column(ARRAY(String(10)), server_default="{}")
     max_distance_km: Mapped[int] = mapped_column(SmallInteger, server_default="10")
-    notes: Mapped[str] = mapped_column(String(1000), server_default="")
+    notes: Mapped[str] = mapped_column(EncryptedText("care_requests.notes"), server_default="")
     status: Mapped[str] = mapped_column(String(20), default=CareRequestStatus.OPEN.value)
     # Matching's answer: [{rank, caregiver_id, score, distance_km, breakdown}], best first, and
     # how many caregivers it considered / excluded by which rule.

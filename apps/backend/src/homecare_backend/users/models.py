@@ -8,6 +8,7 @@ from sqlalchemy import DateTime, Enum, ForeignKey, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from homecare_backend.db import Base, new_id
+from homecare_backend.encryption import EncryptedText
 
 
 class Role(enum.StrEnum):
@@ -27,6 +28,9 @@ class User(Base):
         Enum(Role, name="user_role", values_callable=lambda e: [m.value for m in e])
     )
     display_name: Mapped[str] = mapped_column(String(100))
+    # Encrypted at rest; `phone_index` (HMAC of the normalised number) finds and deduplicates it.
+    phone: Mapped[str | None] = mapped_column(EncryptedText("users.phone"))
+    phone_index: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Agency admins belong to one agency; null for everybody else.
     agency_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("agencies.id", ondelete="SET NULL"), index=True

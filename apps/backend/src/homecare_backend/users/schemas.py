@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from homecare_backend.users.models import Role
 
@@ -19,6 +19,7 @@ class UserOut(BaseModel):
                     "display_name": "한가족",
                     "role": "family",
                     "agency_id": None,
+                    "phone": "010-1234-5678",
                     "created_at": "2026-11-26T09:00:00Z",
                 }
             ]
@@ -29,4 +30,5 @@ class UserOut(BaseModel):
     display_name: str
     role: Role
     agency_id: uuid.UUID | None
+    phone: str | None = Field(description="Stored encrypted; shown to its owner")
     created_at: datetime

@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from homecare_backend import encryption
 from homecare_backend.users.models import Role, User
 from homecare_shared.errors import ProblemError
 
@@ -21,18 +22,44 @@ async def by_email(session: AsyncSession, email: str) -> User | None:
     return found
 
 
+async def by_phone(session: AsyncSession, phone: str) -> User | None:
+    """The account with this phone number, found by its blind index (the number is encrypted)."""
+    index = encryption.phone_index(encryption.current(), phone)
+    found: User | None = await session.scalar(select(User).where(User.phone_index == index))
+    return found
+
+
 async def create(
-    session: AsyncSession, *, email: str, password_hash: str, role: Role, display_name: str
+    session: AsyncSession,
+    *,
+    email: str,
+    password_hash: str,
+    role: Role,
+    display_name: str,
+    phone: str | None = None,
 ) -> User:
-    """A new account (committed); 409 `email_taken` when the email is registered already."""
+    """A new account (committed); 409 `email_taken` / `phone_taken` when either is registered
+    already (phones compare by their normalised blind index: 010-1234-5678 = +82 10 1234 5678)."""
     user = User(
-        email=email.lower(), password_hash=password_hash, role=role, display_name=display_name
+        email=email.lower(),
+        password_hash=password_hash,
+        role=role,
+        display_name=display_name,
+        phone=phone,
+        phone_index=None if phone is None else encryption.phone_index(encryption.current(), phone),
     )
     session.add(user)
     try:
         await session.commit()
     except IntegrityError as exc:
         await session.rollback()
+        if "uq_users_phone_index" in str(exc.orig):
+            raise ProblemError(
+                409,
+                "phone_taken",
+                "Phone number already registered",
+                "This number belongs to another account; sign in with it instead.",
+            ) from exc
         raise ProblemError(
             409,
             "email_taken",

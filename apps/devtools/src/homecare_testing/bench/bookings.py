@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from homecare_backend import migrate
+from homecare_backend import encryption, migrate
 from homecare_backend.auth.tokens import issue_access_token
 from homecare_backend.users.models import Role
 from homecare_devtools.pg import EmbeddedPostgres
@@ -82,6 +82,11 @@ async def _prepare(dsn: str) -> tuple[list[uuid.UUID], list[tuple[uuid.UUID, uui
     conn = await asyncpg.connect(dsn)
     try:
         caregivers = []
+        # Licence numbers are stored encrypted: sealed with the keyring the API under test uses
+        # (the same HOMECARE_* environment).
+        licence = encryption.encrypt(
+            encryption.current(), "2026-1", "caregiver_profiles.licence_number"
+        )
         for i in range(CAREGIVERS):
             user_id, profile_id = uuid.uuid4(), uuid.uuid4()
             await conn.execute(
@@ -93,10 +98,11 @@ async def _prepare(dsn: str) -> tuple[list[uuid.UUID], list[tuple[uuid.UUID, uui
             await conn.execute(
                 "INSERT INTO caregiver_profiles (id, user_id, licence_number, verification_status,"
                 " gender, skills, languages, latitude, longitude, service_radius_km,"
-                " hourly_rate_krw) VALUES ($1, $2, '2026-1', 'verified', 'female', '{}', '{ko}',"
+                " hourly_rate_krw) VALUES ($1, $2, $3, 'verified', 'female', '{}', '{ko}',"
                 " 37.5, 127.0, 10, 15000)",
                 profile_id,
                 user_id,
+                licence,
             )
             caregivers.append(profile_id)
         families = []
