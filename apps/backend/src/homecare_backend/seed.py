@@ -314,6 +314,8 @@ def demo_care_requests(
                     "start_at": first,
                     "end_at": first + timedelta(hours=3),
                     "status": "offered",
+                    "started_at": None,
+                    "finished_at": None,
                     "notes": "병원 진료 동행 (서울대병원)",
                 }
             )
