@@ -34,6 +34,7 @@ from pulumi import automation as auto
 
 from homecare_infra.cluster.versions import versions
 from homecare_infra.mocks import generated_secrets
+from homecare_infra.settings import SECRET_KEYS
 
 PORT_BASE = int(os.environ.get("E2E_PULUMI_PORT_BASE", "28000"))
 NAMESPACE = "homecare-dev"
@@ -274,7 +275,11 @@ def test_config_change_rolls_out(platform: Platform, dev: auto.Stack) -> None:
     ), status
 
 
-FEATURE_SECRETS = ["jwtSecret", "backupAgeRecipients", "tossSecretKey", "vapidPrivateKey"]
+# Every secret a stack may need (features, column encryption); databaseExternalUrl only with an
+# external database, which no stack file selects.
+FEATURE_SECRETS = [
+    key for key in SECRET_KEYS if key not in {"databaseExternalUrl", "fcmCredentials"}
+]
 
 
 @pytest.mark.parametrize(
@@ -285,7 +290,7 @@ def test_staging_and_prod_preview(
     platform: Platform, services: auto.Stack, name: str, namespace: str
 ) -> None:
     stack = platform.stack(APP_DIR, name)
-    _set_secrets(stack, [*FEATURE_SECRETS, "fcmCredentials"])
+    _set_secrets(stack, FEATURE_SECRETS)
     _offline_registry(stack)
     if name == "prod":  # the operator's domain (the committed file leaves it to them)
         stack.set_config("homecare:gateway.host", auto.ConfigValue("app.example.com"), path=True)
@@ -327,7 +332,7 @@ def test_bad_config_stops_preview_naming_the_key(
 ) -> None:
     name = f"{source}-{breaks.__name__.removeprefix('_break_').replace('_', '-')}"
     stack = platform.stack(APP_DIR, name, source=source)
-    _set_secrets(stack, [*FEATURE_SECRETS, "fcmCredentials"])
+    _set_secrets(stack, FEATURE_SECRETS)
     if breaks is not _break_registry:
         _offline_registry(stack)
     before = _namespaces(platform.cluster)
