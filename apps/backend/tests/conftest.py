@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -16,7 +18,7 @@ from homecare_backend import migrate
 from homecare_backend.config import Settings
 from homecare_backend.db import create_engine
 from homecare_backend.main import create_app
-from homecare_backend.models import Agency, CaregiverProfile, User
+from homecare_backend.models import Agency, Booking, CaregiverProfile, User
 from homecare_backend.users.models import Role
 from homecare_devtools.pytest_plugin import free_port
 from homecare_testing import factories
@@ -117,6 +119,119 @@ def make_actor(engine: AsyncEngine) -> MakeActor:
                 caregiver_id = profile["id"]
         token = factories.access_token(user["id"], role)
         return Actor(user["id"], role, token, user["email"], caregiver_id)
+
+    return make
+
+
+M_PER_DEG_LAT = 6_371_008.8 * math.pi / 180  # metres per degree of latitude
+
+
+@dataclass
+class Home:
+    owner: Any
+    viewer: Any
+    stranger: Any
+    caregiver: Any
+    other_caregiver: Any
+    agency_admin: Any
+    other_agency_admin: Any
+    recipient_id: str
+    lat: float
+    lon: float
+
+    def fix(self, north_m: float = 0.0, accuracy_m: float = 10.0, **extra: Any) -> dict[str, Any]:
+        return {
+            "latitude": self.lat + north_m / M_PER_DEG_LAT,
+            "longitude": self.lon,
+            "accuracy_m": accuracy_m,
+            "device_time": datetime.now(UTC).isoformat(),
+            **extra,
+        }
+
+
+async def build_home(
+    client: httpx.AsyncClient,
+    make_actor: MakeActor,
+    make_agency: Callable[[], Awaitable[uuid.UUID]],
+    recipient_body: dict[str, Any],
+) -> Home:
+    agency, other_agency = await make_agency(), await make_agency()
+    owner, viewer, stranger = [await make_actor(Role.FAMILY) for _ in range(3)]
+    created = await client.post("/v1/recipients", json=recipient_body, headers=owner.headers)
+    rid = created.json()["id"]
+    invited = await client.post(
+        f"/v1/recipients/{rid}/invitations", json={"email": viewer.email}, headers=owner.headers
+    )
+    await client.post(f"/v1/invitations/{invited.json()['id']}/accept", headers=viewer.headers)
+    # The stranger has a recipient of their own (so "nobody else" is a family with events too).
+    await client.post("/v1/recipients", json=recipient_body, headers=stranger.headers)
+    return Home(
+        owner,
+        viewer,
+        stranger,
+        await make_actor(Role.CAREGIVER, agency_id=agency),
+        await make_actor(Role.CAREGIVER, agency_id=other_agency),
+        await make_actor(Role.AGENCY_ADMIN, agency_id=agency),
+        await make_actor(Role.AGENCY_ADMIN, agency_id=other_agency),
+        rid,
+        recipient_body["latitude"],
+        recipient_body["longitude"],
+    )
+
+
+async def insert_visit(
+    engine: AsyncEngine,
+    home: Home,
+    *,
+    starts_in: timedelta = timedelta(minutes=-5),
+    duration: timedelta = timedelta(hours=2),
+) -> str:
+    """A confirmed visit of the home's caregiver starting `starts_in` from now."""
+    start = datetime.now(UTC).replace(microsecond=0) + starts_in
+    row = factories.booking_row(
+        uuid.UUID(home.recipient_id),
+        start_at=start,
+        duration=duration,
+        status="confirmed",
+        caregiver_id=home.caregiver.caregiver_id,
+    )
+    async with engine.begin() as conn:
+        await conn.execute(insert(Booking).values(row))
+    return str(row["id"])
+
+
+@pytest.fixture
+async def home(
+    client: httpx.AsyncClient,
+    make_actor: MakeActor,
+    make_agency: Callable[[], Awaitable[uuid.UUID]],
+    recipient_body: dict[str, Any],
+) -> Home:
+    """A recipient shared by its owner with a viewer, an unrelated family (the stranger), the
+    caregiver serving it and its agency's admin, another agency's caregiver and admin."""
+    return await build_home(client, make_actor, make_agency, recipient_body)
+
+
+@pytest.fixture
+def make_home(
+    make_actor: MakeActor,
+    make_agency: Callable[[], Awaitable[uuid.UUID]],
+    recipient_body: dict[str, Any],
+) -> Callable[[httpx.AsyncClient], Awaitable[Home]]:
+    """`home` built through another client (e.g. a live server's)."""
+
+    async def make(client: httpx.AsyncClient) -> Home:
+        return await build_home(client, make_actor, make_agency, recipient_body)
+
+    return make
+
+
+@pytest.fixture
+def make_visit(engine: AsyncEngine) -> Callable[..., Awaitable[str]]:
+    """`await make_visit(home, starts_in=..., duration=...)`: a confirmed visit of its caregiver."""
+
+    async def make(home: Home, **kwargs: Any) -> str:
+        return await insert_visit(engine, home, **kwargs)
 
     return make
 

@@ -113,6 +113,35 @@ async def build_world(
         headers=fa.headers,
     )
     assert care_request.status_code == 201, care_request.text
+    # Two visits of caregiver_a starting soon: `visit` confirmed, `visited` checked into (far
+    # from the home: exceptions for review) with a care log being written.
+    soon = {}
+    for name, minutes in (("visit", 10), ("visited", 80)):
+        made = await client.post(
+            "/v1/bookings",
+            json={
+                "recipient_id": rid,
+                "caregiver_id": str(ca.caregiver_id),
+                "start_at": (datetime.now(UTC) + timedelta(minutes=minutes)).isoformat(),
+                "duration_minutes": 60,
+            },
+            headers=fa.headers,
+        )
+        assert made.status_code == 201, made.text
+        soon[name] = made.json()["id"]
+        accepted = await client.post(
+            f"/v1/bookings/{soon[name]}/status", json={"status": "confirmed"}, headers=ca.headers
+        )
+        assert accepted.status_code == 200, accepted.text
+    far = {**FIX, "latitude": recipient_body["latitude"] + 0.05}
+    checked = await client.post(
+        f"/v1/bookings/{soon['visited']}/check-in", json=far, headers=ca.headers
+    )
+    assert checked.status_code == 201, checked.text
+    logged = await client.put(
+        f"/v1/bookings/{soon['visited']}/care-log", json=CARE_LOG, headers=ca.headers
+    )
+    assert logged.status_code == 200, logged.text
     return World(
         actors,
         {
@@ -130,10 +159,19 @@ async def build_world(
             "month": start.strftime("%Y-%m"),
             "viewer": actors["viewer"].user_id,
             "invitation": invitations["invitee"],
+            **soon,
+            "exception": checked.json()["exceptions"][0]["id"],
         },
     )
 
 
+FIX = {
+    "latitude": 37.5008,
+    "longitude": 127.0365,
+    "accuracy_m": 10.0,
+    "device_time": datetime.now(UTC).isoformat(),
+}
+CARE_LOG = {"tasks": [{"task": "meals", "done": True}], "notes": "점심 식사 도움"}
 CAREGIVER_PUT = {
     "licence_number": "2026-000001",
     "gender": "female",
@@ -219,6 +257,34 @@ ROUTES: list[tuple[str, str, str, Any, str, list[str]]] = [
      ["family_a", "family_b", "caregiver_a", "agency_admin_b", "admin", "viewer"]),
     ("decline invitation", "POST", "/v1/invitations/{invitation}/decline", None, "invitee",
      ["family_a", "family_b", "caregiver_a", "agency_admin_b", "admin", "viewer"]),
+    ("check in", "POST", "/v1/bookings/{visit}/check-in", FIX, "caregiver_a",
+     ["family_a", "family_b", "caregiver_b", "agency_admin_b", "admin", "viewer"]),
+    ("check out", "POST", "/v1/bookings/{visited}/check-out", FIX, "caregiver_a",
+     ["family_a", "family_b", "caregiver_b", "agency_admin_b", "admin", "viewer"]),
+    ("get visit", "GET", "/v1/bookings/{visited}/visit", None, "viewer",
+     ["family_b", "caregiver_b", "agency_admin_b", "invitee"]),
+    ("resolve visit exception", "POST", "/v1/visit-exceptions/{exception}/resolve",
+     {"decision": "accepted", "note": ""}, "admin",
+     ["agency_admin_b", "family_a", "caregiver_a", "viewer"]),
+    ("get visit site", "GET", "/v1/recipients/{recipient}/visit-site", None, "admin",
+     ["agency_admin_b", "family_a", "caregiver_a", "viewer"]),
+    ("replace visit site", "PUT", "/v1/recipients/{recipient}/visit-site",
+     {"radius_m": 150, "accuracy_cap_m": 30, "tag_code": "TAG-1234"}, "admin",
+     ["agency_admin_b", "family_a", "caregiver_a", "viewer"]),
+    ("write care log", "PUT", "/v1/bookings/{visited}/care-log", CARE_LOG, "caregiver_a",
+     ["caregiver_b", "family_a", "viewer", "agency_admin_b", "admin"]),
+    ("get care log", "GET", "/v1/bookings/{visited}/care-log", None, "caregiver_a",
+     ["family_b", "caregiver_b", "agency_admin_b", "invitee"]),
+    ("add care log addendum", "POST", "/v1/bookings/{visited}/care-log/addenda",
+     {"text": "보호자께 전달"}, "caregiver_a",
+     ["caregiver_b", "family_a", "viewer", "agency_admin_b", "admin"]),
+    ("care log revisions", "GET", "/v1/bookings/{visited}/care-log/revisions", None,
+     "caregiver_a", ["family_b", "caregiver_b", "agency_admin_b", "invitee"]),
+    ("get care plan", "GET", "/v1/recipients/{recipient}/care-plan", None, "viewer",
+     ["family_b", "caregiver_b", "agency_admin_b", "invitee"]),
+    ("replace care plan", "PUT", "/v1/recipients/{recipient}/care-plan",
+     {"tasks": ["meals", "medication"]}, "family_a",
+     ["viewer", "family_b", "caregiver_a", "agency_admin_b", "admin"]),
 ]  # fmt: skip
 
 
@@ -268,7 +334,14 @@ async def test_other_users_get_403_or_404(
         series = await client.get(
             f"/v1/booking-series/{world.ids['series']}", headers=family.headers
         )
-        for booking_id in [world.ids["booking"], *(v["id"] for v in series.json()["visits"])]:
+        done = await client.post(
+            f"/v1/bookings/{world.ids['visited']}/check-out",
+            json=FIX,
+            headers=world.actors["caregiver_a"].headers,
+        )
+        assert done.status_code == 201, done.text
+        visits = [world.ids["booking"], world.ids["visit"]]
+        for booking_id in [*visits, *(v["id"] for v in series.json()["visits"])]:
             await client.post(
                 f"/v1/bookings/{booking_id}/status",
                 json={"status": "cancelled_by_family"},
@@ -304,8 +377,13 @@ async def test_lists_are_scoped(
     series = await client.get(
         f"/v1/booking-series/{world.ids['series']}", headers=a["family_a"].headers
     )
-    visits = {world.ids["booking"], *(v["id"] for v in series.json()["visits"])}
-    assert len(visits) == 3
+    visits = {
+        world.ids["booking"],
+        world.ids["visit"],
+        world.ids["visited"],
+        *(v["id"] for v in series.json()["visits"]),
+    }
+    assert len(visits) == 5
     assert await ids("/v1/bookings", "family_a") == visits
     assert await ids("/v1/bookings", "caregiver_a") == visits
     assert await ids("/v1/bookings", "viewer") == visits
@@ -315,10 +393,15 @@ async def test_lists_are_scoped(
     assert await ids("/v1/caregivers", "agency_admin_b") == {str(a["caregiver_b"].caregiver_id)}
     assert await ids("/v1/caregivers", "caregiver_a") == {str(a["caregiver_a"].caregiver_id)}
     assert len(await ids("/v1/caregivers", "admin")) == 2
-    assert len(await ids("/v1/bookings", "admin")) == 3
     assert await ids("/v1/care-requests", "family_a") == {world.ids["care_request"]}
     assert await ids("/v1/care-requests", "family_b") == set()
     assert await ids("/v1/care-requests", "admin") == {world.ids["care_request"]}
     for role in ("caregiver_a", "agency_admin_b"):
         listed = await client.get("/v1/care-requests", headers=a[role].headers)
         assert listed.status_code == 403
+    assert len(await ids("/v1/bookings", "admin")) == 5
+    # Visit exceptions: the reviewing agency's (none here: caregiver_a is agency a's) and all.
+    assert await ids("/v1/visit-exceptions", "agency_admin_b") == set()
+    assert world.ids["exception"] in await ids("/v1/visit-exceptions", "admin")
+    refused = await client.get("/v1/visit-exceptions", headers=a["family_a"].headers)
+    assert refused.status_code == 403

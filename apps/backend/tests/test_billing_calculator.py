@@ -104,6 +104,13 @@ def test_surcharges_on_time_served_never_stacked(
     assert set(price.surcharge_seconds) == kinds
 
 
+def test_a_visit_served_under_a_second_costs_nothing() -> None:
+    # Check-out right after check-in (served times come from visit verification).
+    start = kst(2026, 3, 2, 23)  # at night: a surcharge would apply to billable time
+    price = home_care_price(start, start + timedelta(milliseconds=400))
+    assert (price.total_krw, price.served_minutes, price.billed_minutes) == (0, 0, 0)
+
+
 def test_surcharge_uses_asia_seoul_time_not_utc() -> None:
     # 09:00–11:00 UTC is 18:00–20:00 in Seoul: evening.
     start = datetime(2025, 3, 4, 9, tzinfo=UTC)

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from homecare_backend.bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
-from homecare_backend.bookings.service import TRANSITIONS
+from homecare_backend.bookings.service import SERVED_MOVES, TRANSITIONS
 from homecare_backend.users.models import Role
 
 KST = ZoneInfo("Asia/Seoul")
@@ -244,7 +244,11 @@ async def test_every_transition_for_every_role(
             headers=actors[role].headers,
         )
         move = (source, target)
-        if move in TRANSITIONS[role]:
+        if move in SERVED_MOVES:
+            # Start and completion belong to check-in/check-out (visit verification).
+            assert response.status_code == 409, (role, move, response.text)
+            assert response.json()["code"] == "use_check_in"
+        elif move in TRANSITIONS[role]:
             assert response.status_code == 200, (role, move, response.text)
             assert response.json()["status"] == target.value
         else:
@@ -287,7 +291,16 @@ async def test_start_before_the_visit_is_refused(
     assert (
         await client.post(url, json={"status": "confirmed"}, headers=caregiver.headers)
     ).status_code == 200
-    early = await client.post(url, json={"status": "in_progress"}, headers=caregiver.headers)
+    early = await client.post(
+        f"/v1/bookings/{booking['id']}/check-in",
+        json={
+            "latitude": recipient_body["latitude"],
+            "longitude": recipient_body["longitude"],
+            "accuracy_m": 10,
+            "device_time": datetime.now(UTC).isoformat(),
+        },
+        headers=caregiver.headers,
+    )
     assert early.status_code == 409
     assert early.json()["code"] == "visit_not_started"
     assert early.json()["current_status"] == "confirmed"
@@ -382,3 +395,6 @@ async def test_a_series_changed_from_a_date_keeps_the_past_and_is_checked_whole(
     assert too_soon.json()["code"] == "series_change_out_of_range"
     stranger = await client.post(url, json=change, headers=other_family.headers)
     assert stranger.status_code == 404
+    no_show = await client.post(url, json={"status": "no_show"}, headers=family.headers)
+    assert no_show.status_code == 409
+    assert no_show.json()["code"] == "visit_not_started"

@@ -121,23 +121,37 @@ async def test_sse_replays_missed_events_after_reconnect(
         assert live["data"]["payload"]["booking_id"] == booking_id
         assert live["data"]["payload"]["status"] == "offered"
 
-        # Disconnected: two more changes happen.
+        # Disconnected: two more changes happen (accepted; started by the check-in, which
+        # also tells the family the caregiver arrived).
         status_url = f"/v1/bookings/{booking_id}/status"
-        for target in ("confirmed", "in_progress"):
-            moved = await http.post(status_url, json={"status": target}, headers=caregiver.headers)
-            assert moved.status_code == 200
+        moved = await http.post(status_url, json={"status": "confirmed"}, headers=caregiver.headers)
+        assert moved.status_code == 200
+        fix = {
+            "latitude": recipient_body["latitude"],
+            "longitude": recipient_body["longitude"],
+            "accuracy_m": 10,
+            "device_time": datetime.now(UTC).isoformat(),
+        }
+        checked_in = await http.post(
+            f"/v1/bookings/{booking_id}/check-in", json=fix, headers=caregiver.headers
+        )
+        assert checked_in.status_code == 201, checked_in.text
         await asyncio.sleep(0.5)
 
         headers = {**family.headers, "Last-Event-ID": live["id"]}
         async with http.stream("GET", "/v1/events", headers=headers) as stream:
             lines = stream.aiter_lines()
-            missed = await sse_events(lines, 2)
-            await http.post(status_url, json={"status": "completed"}, headers=caregiver.headers)
-            (after,) = await sse_events(lines, 1)
-    assert [e["data"]["payload"]["status"] for e in missed] == ["confirmed", "in_progress"]
+            missed = await sse_events(lines, 4)
+            await http.post(
+                f"/v1/bookings/{booking_id}/check-out", json=fix, headers=caregiver.headers
+            )
+            after, _ = await sse_events(lines, 2)
+    status_events = [e for e in missed if e["event"] == "booking.status_changed"]
+    assert [e["data"]["payload"]["status"] for e in status_events] == ["confirmed", "in_progress"]
+    assert [e["event"] for e in missed[2:]] == ["caregiver_arrived", "visit_started"]
     assert int(missed[0]["id"]) > int(live["id"])
     assert after["data"]["payload"]["status"] == "completed"
-    assert int(after["id"]) > int(missed[1]["id"])
+    assert int(after["id"]) > int(missed[-1]["id"])
 
 
 async def test_events_cross_instances_via_listen_notify(

@@ -71,8 +71,23 @@ async def new_booking(
     return str(booking.json()["id"])
 
 
+# Start and completion are check-in and check-out (visit verification) with a GPS fix.
+_BY_CHECK = {"in_progress": "check-in", "completed": "check-out"}
+
+
 async def move(client: httpx.AsyncClient, booking_id: str, actor: Any, *targets: str) -> None:
     for target in targets:
+        if target in _BY_CHECK:
+            fix = {
+                "latitude": 37.5008,
+                "longitude": 127.0365,
+                "accuracy_m": 10,
+                "device_time": datetime.now(UTC).isoformat(),
+            }
+            url = f"/v1/bookings/{booking_id}/{_BY_CHECK[target]}"
+            moved = await client.post(url, json=fix, headers=actor.headers)
+            assert moved.status_code == 201, moved.text
+            continue
         moved = await client.post(
             f"/v1/bookings/{booking_id}/status", json={"status": target}, headers=actor.headers
         )

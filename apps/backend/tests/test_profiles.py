@@ -210,9 +210,19 @@ async def test_booking_transitions_follow_the_roles(
         )
     ).json()
     url = f"/v1/bookings/{booking['id']}/status"
-    for target in ("confirmed", "in_progress", "completed"):
-        moved = await client.post(url, json={"status": target}, headers=caregiver.headers)
-        assert moved.json()["status"] == target
+    moved = await client.post(url, json={"status": "confirmed"}, headers=caregiver.headers)
+    assert moved.json()["status"] == "confirmed"
+    fix = {
+        "latitude": recipient_body["latitude"],
+        "longitude": recipient_body["longitude"],
+        "accuracy_m": 10,
+        "device_time": datetime.now(UTC).isoformat(),
+    }
+    for step, target in (("check-in", "in_progress"), ("check-out", "completed")):
+        checked = await client.post(
+            f"/v1/bookings/{booking['id']}/{step}", json=fix, headers=caregiver.headers
+        )
+        assert checked.json()["booking_status"] == target, checked.text
     late = await client.post(url, json={"status": "cancelled_by_family"}, headers=family.headers)
     assert late.status_code == 409
     assert late.json()["code"] == "invalid_transition"

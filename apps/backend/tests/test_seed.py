@@ -13,8 +13,15 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from homecare_backend.bookings.models import BookingStatus
 from homecare_backend.encryption import new_key
-from homecare_backend.seed import DEMO_PASSWORD, SeedRefusedError, seed
+from homecare_backend.seed import (
+    COMPLETED_WITH_LOG,
+    DEMO_PASSWORD,
+    SeedRefusedError,
+    demo_id,
+    seed,
+)
 
 
 async def test_seed_is_idempotent_and_demo_logins_work(
@@ -46,6 +53,26 @@ async def test_seed_is_idempotent_and_demo_logins_work(
     )
     # 서보호's own recipient and the one 한가족 shares with them (viewer).
     assert sorted(r["name"] for r in shared.json()["items"]) == ["서정자", "한말순"]
+    # Visits in every state, the one under way with an open exception for the agency, and a
+    # care log the sharing family member can read.
+    async with engine.connect() as conn:
+        states = set((await conn.execute(text("SELECT DISTINCT status FROM bookings"))).scalars())
+    assert states == {s.value for s in BookingStatus}
+    log = await client.get(
+        f"/v1/bookings/{demo_id('booking', str(COMPLETED_WITH_LOG))}/care-log",
+        headers={"Authorization": f"Bearer {family2.json()['access_token']}"},
+    )
+    assert log.status_code == 200, log.text
+    assert log.json()["tasks"][0]["task"] == "meals"
+    agency = await client.post(
+        "/v1/auth/login", json={"email": "agency1@demo.homecare.kr", "password": DEMO_PASSWORD}
+    )
+    review = await client.get(
+        "/v1/visit-exceptions",
+        params={"status": "open"},
+        headers={"Authorization": f"Bearer {agency.json()['access_token']}"},
+    )
+    assert [e["reason"] for e in review.json()["items"]] == ["outside_geofence"]
 
 
 @pytest.mark.parametrize("env", ["staging", "prod"])

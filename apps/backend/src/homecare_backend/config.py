@@ -35,6 +35,16 @@ class Settings(ServiceSettings):
     # the blind indexes (phone lookups). In dev/test the placeholders derive a fixed keyring.
     encryption_keks: SecretStr = SecretStr("dev-only-encryption-keks-placeholder")
     encryption_index_key: SecretStr = SecretStr("dev-only-encryption-index-key-placeholder")
+    # Visit verification: a home's default fence radius and how much of a fix's reported
+    # inaccuracy may widen it (agencies set both per home), the check-in tolerance around the
+    # planned start (beyond it: an exception), and how early check-in opens (before: refused).
+    evv_radius_m: int = Field(default=100, ge=20, le=1000)
+    evv_accuracy_cap_m: int = Field(default=50, ge=0, le=500)
+    evv_start_tolerance_minutes: int = Field(default=30, ge=0, le=240)
+    evv_earliest_check_in_minutes: int = Field(default=120, ge=0, le=24 * 60)
+    # Care logs: the caregiver edits a visit's log until this long after check-out; then only
+    # addenda are appended.
+    carelog_edit_hours: int = Field(default=24, ge=0, le=24 * 14)
 
     access_token_ttl_s: int = 15 * 60
     # SSE stream tickets (`POST /v1/events/tickets`): single use, valid this long.

@@ -22,6 +22,7 @@ from homecare_backend.bookings.router import router as bookings_router
 from homecare_backend.bookings.router import series_router as booking_series_router
 from homecare_backend.caregivers.router import me_router as caregivers_me_router
 from homecare_backend.caregivers.router import router as caregivers_router
+from homecare_backend.carelog.router import router as carelog_router
 from homecare_backend.config import Settings, get_settings
 from homecare_backend.db import create_engine, session_factory
 from homecare_backend.dispatch.router import router as dispatch_router
@@ -37,6 +38,7 @@ from homecare_backend.requests.matching import http_matcher
 from homecare_backend.requests.router import router as requests_router
 from homecare_backend.reviews.router import router as reviews_router
 from homecare_backend.users.router import router as users_router
+from homecare_backend.visits.router import router as visits_router
 from homecare_shared.logging import configure_logging
 from homecare_shared.readiness import Readiness, check_database
 from homecare_shared.service import create_service_app
@@ -66,6 +68,8 @@ ROUTERS = (
     dispatch_router,
     messages_router,
     reviews_router,
+    visits_router,
+    carelog_router,
 )
 
 

@@ -9,6 +9,7 @@ from homecare_backend.caregivers.models import (
     CaregiverWeeklySlot,
     VerificationStatus,
 )
+from homecare_backend.carelog.models import CareLog, CareLogRevision, CarePlan
 from homecare_backend.db import Base
 from homecare_backend.dispatch.models import Dispatch, DispatchOffer
 from homecare_backend.idempotency import IdempotencyKey
@@ -28,6 +29,7 @@ from homecare_backend.recipients.models import (
 from homecare_backend.requests.models import CareRequest
 from homecare_backend.reviews.models import Review
 from homecare_backend.users.models import Role, User
+from homecare_backend.visits.models import VisitCheck, VisitException, VisitSite
 
 __all__ = [
     "Agency",
@@ -36,6 +38,9 @@ __all__ = [
     "BookingMessage",
     "BookingSeries",
     "BookingStatus",
+    "CareLog",
+    "CareLogRevision",
+    "CarePlan",
     "CareRecipient",
     "CareRequest",
     "CaregiverDayOff",
@@ -58,4 +63,7 @@ __all__ = [
     "StreamTicket",
     "User",
     "VerificationStatus",
+    "VisitCheck",
+    "VisitException",
+    "VisitSite",
 ]

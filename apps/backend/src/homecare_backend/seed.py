@@ -9,6 +9,7 @@ outside `HOMECARE_ENV=dev|test` the seed refuses to run and writes nothing.
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import sys
 import uuid
@@ -29,11 +30,18 @@ from homecare_backend.models import (
     CaregiverDayOff,
     CaregiverProfile,
     CaregiverWeeklySlot,
+    CareLog,
+    CareLogRevision,
+    CarePlan,
     CareRecipient,
     CareRequest,
     RecipientMember,
     User,
+    VisitCheck,
+    VisitException,
+    VisitSite,
 )
+from homecare_backend.visits import service as visits_service
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - published demo credential, dev data only
 _NAMESPACE = uuid.UUID("6f1c1d1e-8a43-4f0e-9a53-0c0a8e2b7d10")
@@ -64,7 +72,20 @@ BOOKINGS = [
     (2, 2, 2, 10, 4, "confirmed"),
     (3, 3, 3, 14, 3, "offered"),
     (0, 6, -2, 9, 3, "completed"),
+    # One visit in each remaining state (the in-progress one is placed around now, below).
+    (3, None, 5, 9, 2, "requested"),
+    (2, 2, -5, 10, 3, "settled"),
+    (3, 3, 4, 9, 2, "cancelled_by_family"),
+    (2, 4, 6, 13, 2, "cancelled_by_caregiver"),
+    (1, 4, -3, 9, 2, "no_show"),
+    (3, 5, 5, 10, 2, "declined"),
+    (1, 5, -1, 15, 2, "expired"),
 ]
+# The visit under way: 서정자 with 박민수, checked in 350 m from the home (an open exception for
+# the agency to review).
+IN_PROGRESS = (2, 2, 3)  # recipient, caregiver, hours
+DEMO_TAG = "DEMO-TAG-0001"  # the NFC tag registered for 한말순's home
+COMPLETED_WITH_LOG = 4  # index in BOOKINGS: 한말순's completed visit has a care log
 
 
 # Family sharing: (recipient index, family index, role) — 서보호 also follows 한말순's visits.
@@ -237,18 +258,33 @@ def demo_rows() -> dict[type[Any], list[dict[str, Any]]]:
     bookings = []
     for i, (r, c, day, hour, hours, status) in enumerate(BOOKINGS):
         start = today + timedelta(days=day, hours=hour - 9)  # hours are Asia/Seoul (UTC+9)
+        served = status in ("completed", "settled")
         bookings.append(
             {
                 "id": demo_id("booking", str(i)),
                 "recipient_id": recipients[r]["id"],
-                "caregiver_id": profiles[c]["id"],
+                "caregiver_id": None if c is None else profiles[c]["id"],
                 "start_at": start,
                 "end_at": start + timedelta(hours=hours),
                 "status": status,
-                "started_at": start if status == "completed" else None,
-                "finished_at": start + timedelta(hours=hours) if status == "completed" else None,
+                "started_at": start if served else None,
+                "finished_at": start + timedelta(hours=hours) if served else None,
             }
         )
+    r, c, hours = IN_PROGRESS
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    bookings.append(
+        {
+            "id": demo_id("booking", "in_progress"),
+            "recipient_id": recipients[r]["id"],
+            "caregiver_id": profiles[c]["id"],
+            "start_at": now - timedelta(minutes=30),
+            "end_at": now + timedelta(hours=hours) - timedelta(minutes=30),
+            "status": "in_progress",
+            "started_at": now - timedelta(minutes=28),
+            "finished_at": None,
+        }
+    )
     bookings.extend(
         month_of_visits(
             demo_id("recipient", str(MONTH_RECIPIENT)), demo_id("caregiver", str(MONTH_CAREGIVER))
@@ -276,6 +312,105 @@ def demo_rows() -> dict[type[Any], list[dict[str, Any]]]:
         ],
         Booking: bookings,
         CareRequest: care_requests,
+        **visit_records(recipients, bookings),
+    }
+
+
+def _check(booking: dict[str, Any], kind: str, at: datetime, north_m: float) -> dict[str, Any]:
+    recipient_lat = booking["_lat"]
+    return {
+        "id": demo_id("check", f"{booking['id']}:{kind}"),
+        "booking_id": booking["id"],
+        "caregiver_id": booking["caregiver_id"],
+        "kind": kind,
+        "latitude": recipient_lat + north_m / 111_195.0,
+        "longitude": booking["_lon"],
+        "accuracy_m": 12.0,
+        "device_time": at,
+        "recorded_at": at,
+        "distance_m": float(north_m),
+        "allowed_m": 112.0,
+        "tag": booking["_tag"],
+    }
+
+
+def visit_records(
+    recipients: list[dict[str, Any]], bookings: list[dict[str, Any]]
+) -> dict[type[Any], list[dict[str, Any]]]:
+    """EVV checks of the served demo visits, the open exception of the one under way, 한말순's
+    home settings (tag) and care plan, and the care log of her completed visit."""
+    homes = {r["id"]: r for r in recipients}
+    tagged = recipients[0]["id"]
+    checks, exceptions = [], []
+    for booking in bookings:
+        if booking["started_at"] is None:
+            continue
+        home = homes[booking["recipient_id"]]
+        info = {
+            **booking,
+            "_lat": home["latitude"],
+            "_lon": home["longitude"],
+            "_tag": "match" if home["id"] == tagged else "not_registered",
+        }
+        if booking["status"] == "in_progress":
+            check = _check(info, "check_in", booking["started_at"], 350)
+            check["allowed_m"] = 150.0
+            checks.append(check)
+            exceptions.append(
+                {
+                    "id": demo_id("exception", str(booking["id"])),
+                    "booking_id": booking["id"],
+                    "check_id": check["id"],
+                    "reason": "outside_geofence",
+                    "detail": "350 m from the home; 150 m allowed (100 m fence + 50 m accuracy)",
+                    "status": "open",
+                }
+            )
+            continue
+        checks.append(_check(info, "check_in", booking["started_at"], 8))
+        checks.append(_check(info, "check_out", booking["finished_at"], 11))
+    completed = next(b for b in bookings if b["id"] == demo_id("booking", str(COMPLETED_WITH_LOG)))
+    log_id = demo_id("care_log", str(completed["id"]))
+    content: dict[str, Any] = {
+        "tasks": [
+            {"task": "meals", "done": True, "note": "점심 죽 한 그릇"},
+            {"task": "medication", "done": True, "note": "혈압약 복용 확인"},
+            {"task": "mobility", "done": False, "note": "다리 통증으로 산책 대신 실내 스트레칭"},
+        ],
+        "vitals": {"systolic_mmhg": 132, "diastolic_mmhg": 84, "pulse_bpm": 74},
+        "notes": "기분 좋으셨고 옛날 사진을 함께 보며 이야기 나눴습니다.",
+    }
+    return {
+        VisitSite: [
+            {
+                "recipient_id": tagged,
+                "radius_m": 100,
+                "accuracy_cap_m": 50,
+                "tag_digest": visits_service.tag_digest(tagged, DEMO_TAG),
+            }
+        ],
+        CarePlan: [{"recipient_id": tagged, "tasks": ["meals", "medication", "mobility"]}],
+        VisitCheck: checks,
+        VisitException: exceptions,
+        CareLog: [
+            {
+                "id": log_id,
+                "booking_id": completed["id"],
+                "caregiver_id": completed["caregiver_id"],
+                "content": json.dumps(content, ensure_ascii=False),
+                "version": 1,
+            }
+        ],
+        CareLogRevision: [
+            {
+                "id": demo_id("care_log_revision", f"{log_id}:1"),
+                "care_log_id": log_id,
+                "version": 1,
+                "kind": "edit",
+                "content": json.dumps(content, ensure_ascii=False),
+                "author_id": None,
+            }
+        ],
     }
 
 

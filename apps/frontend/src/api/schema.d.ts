@@ -274,6 +274,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/bookings/{booking_id}/care-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The visit's care log (family members: from check-out on) */
+        get: operations["get_care_log"];
+        /** Write or replace the visit's care log (assigned caregiver, until the cutoff) */
+        put: operations["write_care_log"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bookings/{booking_id}/care-log/addenda": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Append an addendum to the care log (assigned caregiver; any time after writing) */
+        post: operations["add_care_log_addendum"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bookings/{booking_id}/care-log/revisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every version of the care log, oldest first (edits and addenda) */
+        get: operations["list_care_log_revisions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bookings/{booking_id}/check-in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check in at the home (assigned caregiver): GPS fix and tag; starts the visit */
+        post: operations["check_in_visit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bookings/{booking_id}/check-out": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check out of the home (assigned caregiver): GPS fix and tag; completes the visit */
+        post: operations["check_out_visit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/bookings/{booking_id}/messages": {
         parameters: {
             query?: never;
@@ -355,6 +441,23 @@ export interface paths {
         put?: never;
         /** Move a booking (each move belongs to one party; 409 gives the current state) */
         post: operations["change_booking_status"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bookings/{booking_id}/visit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The visit as verified: planned and served times, checks, exceptions */
+        get: operations["get_visit"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -966,6 +1069,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/recipients/{recipient_id}/care-plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The recipient's care plan: the tasks every visit's log checks off */
+        get: operations["get_care_plan"];
+        /** Set the recipient's care plan tasks (owners) */
+        put: operations["replace_care_plan"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/recipients/{recipient_id}/invitations": {
         parameters: {
             query?: never;
@@ -1035,6 +1156,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/recipients/{recipient_id}/visit-site": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A home's verification settings: fence radius, accuracy cap, whether a tag is set */
+        get: operations["get_visit_site"];
+        /** Set a home's fence radius, accuracy cap and tag code (agency) */
+        put: operations["replace_visit_site"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/reviews/{review_id}/reply": {
         parameters: {
             query?: never;
@@ -1052,10 +1191,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/visit-exceptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Visit exceptions to review (agency: its caregivers' visits; platform admin: all) */
+        get: operations["list_visit_exceptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/visit-exceptions/{exception_id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept or reject a visit exception after review (agency) */
+        post: operations["resolve_visit_exception"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AddendumIn
+         * @example {
+         *       "text": "저녁에 보호자께 복약 시간 변경 전달함"
+         *     }
+         */
+        AddendumIn: {
+            /** Text */
+            text: string;
+        };
+        /** AddendumOut */
+        AddendumOut: {
+            /** Author Id */
+            author_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Text */
+            text: string;
+            /** Version */
+            version: number;
+        };
         /**
          * AgencyIn
          * @example {
@@ -1428,6 +1625,135 @@ export interface components {
             verified_at: string | null;
         };
         /**
+         * CareLogIn
+         * @description The visit's log. With a care plan, the checklist covers exactly the plan's tasks.
+         * @example {
+         *       "notes": "기분 좋으셨고 산책 20분 함께 했습니다.",
+         *       "tasks": [
+         *         {
+         *           "done": true,
+         *           "note": "죽 한 그릇",
+         *           "task": "meals"
+         *         },
+         *         {
+         *           "done": true,
+         *           "note": "혈압약 복용 확인",
+         *           "task": "medication"
+         *         },
+         *         {
+         *           "done": false,
+         *           "note": "컨디션 저하로 다음 방문에",
+         *           "task": "bathing"
+         *         }
+         *       ],
+         *       "vitals": {
+         *         "diastolic_mmhg": 82,
+         *         "pulse_bpm": 72,
+         *         "systolic_mmhg": 128
+         *       }
+         *     }
+         */
+        CareLogIn: {
+            /**
+             * Notes
+             * @default
+             */
+            notes?: string;
+            /** Tasks */
+            tasks: components["schemas"]["TaskEntry"][];
+            vitals?: components["schemas"]["Vitals"];
+        };
+        /**
+         * CareLogOut
+         * @example {
+         *       "notes": "기분 좋으셨고 산책 20분 함께 했습니다.",
+         *       "tasks": [
+         *         {
+         *           "done": true,
+         *           "note": "죽 한 그릇",
+         *           "task": "meals"
+         *         },
+         *         {
+         *           "done": true,
+         *           "note": "혈압약 복용 확인",
+         *           "task": "medication"
+         *         },
+         *         {
+         *           "done": false,
+         *           "note": "컨디션 저하로 다음 방문에",
+         *           "task": "bathing"
+         *         }
+         *       ],
+         *       "vitals": {
+         *         "diastolic_mmhg": 82,
+         *         "pulse_bpm": 72,
+         *         "systolic_mmhg": 128
+         *       }
+         *     }
+         */
+        CareLogOut: {
+            /** Addenda */
+            addenda: components["schemas"]["AddendumOut"][];
+            /**
+             * Booking Id
+             * Format: uuid
+             */
+            booking_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Editable Until
+             * @description Edits are possible until then (null while the visit is under way)
+             */
+            editable_until: string | null;
+            /**
+             * Locked
+             * @description Past the cutoff: only addenda are appended
+             */
+            locked: boolean;
+            /** Notes */
+            notes: string;
+            /** Tasks */
+            tasks: components["schemas"]["TaskEntry"][];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+            vitals: components["schemas"]["Vitals"];
+        };
+        /**
+         * CarePlanIn
+         * @example {
+         *       "tasks": [
+         *         "meals",
+         *         "medication",
+         *         "mobility"
+         *       ]
+         *     }
+         */
+        CarePlanIn: {
+            /** Tasks */
+            tasks: components["schemas"]["CareTask"][];
+        };
+        /** CarePlanOut */
+        CarePlanOut: {
+            /**
+             * Recipient Id
+             * Format: uuid
+             */
+            recipient_id: string;
+            /** Tasks */
+            tasks: components["schemas"]["CareTask"][];
+            /** Updated At */
+            updated_at: string | null;
+        };
+        /**
          * CareRequestIn
          * @description Care wanted for one of your recipients. Preferences left empty fall back to the
          *     recipient's (gender, languages); matching ranks caregivers when the request is made.
@@ -1574,6 +1900,12 @@ export interface components {
          */
         CareRequestStatus: "open" | "offered" | "dispatching" | "cancelled";
         /**
+         * CareTask
+         * @description Tasks of a care plan (장기요양 방문요양 서비스 내용), one checklist line each.
+         * @enum {string}
+         */
+        CareTask: "meals" | "medication" | "bathing" | "mobility" | "toileting" | "hygiene" | "housekeeping" | "cognitive" | "companionship";
+        /**
          * ChargeSplitOut
          * @description One visit's amount split into what NHIS pays and what the family pays (KRW).
          */
@@ -1618,6 +1950,21 @@ export interface components {
              * Format: date-time
              */
             start_at: string;
+        };
+        /**
+         * CheckKind
+         * @enum {string}
+         */
+        CheckKind: "check_in" | "check_out";
+        /**
+         * CheckResultOut
+         * @description The recorded check, its exceptions (empty when all was in order) and the visit's state.
+         */
+        CheckResultOut: {
+            booking_status: components["schemas"]["BookingStatus"];
+            check: components["schemas"]["VisitCheckOut"];
+            /** Exceptions */
+            exceptions: components["schemas"]["VisitExceptionOut"][];
         };
         /**
          * ChooseIn
@@ -1763,6 +2110,51 @@ export interface components {
              * Format: uuid
              */
             booking_id: string;
+        };
+        /**
+         * ExceptionReason
+         * @enum {string}
+         */
+        ExceptionReason: "outside_geofence" | "tag_missing" | "tag_mismatch" | "check_in_far_from_start" | "check_out_without_check_in";
+        /**
+         * FixIn
+         * @description A GPS fix taken by the caregiver's phone at the door, and the home's tag if scanned.
+         * @example {
+         *       "accuracy_m": 12.5,
+         *       "device_time": "2026-12-01T09:02:10+09:00",
+         *       "latitude": 37.50085,
+         *       "longitude": 127.03652,
+         *       "tag_code": "NHIS-TAG-0001"
+         *     }
+         */
+        FixIn: {
+            /**
+             * Accuracy M
+             * @description Reported horizontal accuracy (68% radius), metres
+             * @example 12.5
+             */
+            accuracy_m: number;
+            /**
+             * Device Time
+             * Format: date-time
+             * @description When the phone took the fix, with a UTC offset (within a day of now)
+             */
+            device_time: string;
+            /**
+             * Latitude
+             * @example 37.5665
+             */
+            latitude: number;
+            /**
+             * Longitude
+             * @example 126.978
+             */
+            longitude: number;
+            /**
+             * Tag Code
+             * @description The value read from the home's NFC tag or QR code
+             */
+            tag_code?: string | null;
         };
         /**
          * Gender
@@ -2120,6 +2512,16 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** Page[VisitExceptionOut] */
+        Page_VisitExceptionOut_: {
+            /** Items */
+            items: components["schemas"]["VisitExceptionOut"][];
+            /**
+             * Next Cursor
+             * @description Cursor of the next page, or null on the last page
+             */
+            next_cursor: string | null;
+        };
         /**
          * PasswordChangeIn
          * @example {
@@ -2383,6 +2785,25 @@ export interface components {
             body: string;
         };
         /**
+         * ResolutionIn
+         * @example {
+         *       "decision": "accepted",
+         *       "note": "GPS 음영 지역 확인"
+         *     }
+         */
+        ResolutionIn: {
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "accepted" | "rejected";
+            /**
+             * Note
+             * @default
+             */
+            note?: string;
+        };
+        /**
          * ReviewIn
          * @example {
          *       "body": "어머니께서 아주 편안해하셨어요. 감사합니다.",
@@ -2455,6 +2876,27 @@ export interface components {
             rating_avg: number | null;
             /** Rating Count */
             rating_count: number;
+        };
+        /** RevisionOut */
+        RevisionOut: {
+            /** Author Id */
+            author_id: string | null;
+            /** Content */
+            content: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "edit" | "addendum";
+            /** Version */
+            version: number;
         };
         /**
          * Role
@@ -2677,6 +3119,22 @@ export interface components {
             ticket: string;
         };
         /**
+         * TagResult
+         * @enum {string}
+         */
+        TagResult: "not_registered" | "match" | "mismatch" | "missing";
+        /** TaskEntry */
+        TaskEntry: {
+            /** Done */
+            done: boolean;
+            /**
+             * Note
+             * @default
+             */
+            note?: string;
+            task: components["schemas"]["CareTask"];
+        };
+        /**
          * ThreadOut
          * @example {
          *       "booking_id": "0192f0c4-6a1e-7c3b-9d2e-5f4a3b2c1d0f",
@@ -2815,6 +3273,186 @@ export interface components {
              * @enum {string}
              */
             status: "pending" | "verified" | "rejected";
+        };
+        /** VisitCheckOut */
+        VisitCheckOut: {
+            /** Accuracy M */
+            accuracy_m: number;
+            /**
+             * Allowed M
+             * @description Fence radius widened by the fix's accuracy (capped)
+             */
+            allowed_m: number;
+            /**
+             * Booking Id
+             * Format: uuid
+             */
+            booking_id: string;
+            /**
+             * Device Time
+             * Format: date-time
+             */
+            device_time: string;
+            /**
+             * Distance M
+             * @description From the recipient's address, metres
+             */
+            distance_m: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Inside Geofence */
+            inside_geofence: boolean;
+            kind: components["schemas"]["CheckKind"];
+            /** Latitude */
+            latitude: number;
+            /** Longitude */
+            longitude: number;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            tag: components["schemas"]["TagResult"];
+        };
+        /**
+         * VisitExceptionOut
+         * @example {
+         *       "booking_id": "0192f0c4-6a1e-7c3b-9d2e-5f4a3b2c1d0f",
+         *       "check_id": "0192f0c4-6a1e-7c3b-9d2e-5f4a3b2c1d21",
+         *       "created_at": "2026-12-01T00:02:11Z",
+         *       "detail": "412 m from the home; 150 m allowed",
+         *       "id": "0192f0c4-6a1e-7c3b-9d2e-5f4a3b2c1d20",
+         *       "reason": "outside_geofence",
+         *       "resolution_note": "",
+         *       "status": "open"
+         *     }
+         */
+        VisitExceptionOut: {
+            /**
+             * Booking Id
+             * Format: uuid
+             */
+            booking_id: string;
+            /**
+             * Check Id
+             * Format: uuid
+             */
+            check_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Detail */
+            detail: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            reason: components["schemas"]["ExceptionReason"];
+            /** Resolution Note */
+            resolution_note: string;
+            /** Resolved At */
+            resolved_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "accepted" | "rejected";
+        };
+        /**
+         * VisitOut
+         * @description A visit as verified: planned and served times, both checks, every exception.
+         */
+        VisitOut: {
+            /**
+             * Booking Id
+             * Format: uuid
+             */
+            booking_id: string;
+            check_in: components["schemas"]["VisitCheckOut"] | null;
+            check_out: components["schemas"]["VisitCheckOut"] | null;
+            /**
+             * End At
+             * Format: date-time
+             */
+            end_at: string;
+            /** Exceptions */
+            exceptions: components["schemas"]["VisitExceptionOut"][];
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Start At
+             * Format: date-time
+             */
+            start_at: string;
+            /** Started At */
+            started_at: string | null;
+            status: components["schemas"]["BookingStatus"];
+        };
+        /**
+         * VisitSiteIn
+         * @description A home's verification settings (agency). `tag_code` null removes the tag.
+         * @example {
+         *       "accuracy_cap_m": 50,
+         *       "radius_m": 100,
+         *       "tag_code": "NHIS-TAG-0001"
+         *     }
+         */
+        VisitSiteIn: {
+            /**
+             * Accuracy Cap M
+             * @description At most this much reported inaccuracy widens the fence, m
+             */
+            accuracy_cap_m: number;
+            /**
+             * Radius M
+             * @description Fence radius around the address, m
+             */
+            radius_m: number;
+            /** Tag Code */
+            tag_code?: string | null;
+        };
+        /** VisitSiteOut */
+        VisitSiteOut: {
+            /** Accuracy Cap M */
+            accuracy_cap_m: number;
+            /** Has Tag */
+            has_tag: boolean;
+            /** Radius M */
+            radius_m: number;
+            /**
+             * Recipient Id
+             * Format: uuid
+             */
+            recipient_id: string;
+            /**
+             * Updated At
+             * @description Null while the defaults apply
+             */
+            updated_at: string | null;
+        };
+        /**
+         * Vitals
+         * @description Vital signs, only those taken (each optional).
+         */
+        Vitals: {
+            /** Diastolic Mmhg */
+            diastolic_mmhg?: number | null;
+            /** Glucose Mg Dl */
+            glucose_mg_dl?: number | null;
+            /** Pulse Bpm */
+            pulse_bpm?: number | null;
+            /** Spo2 Percent */
+            spo2_percent?: number | null;
+            /** Systolic Mmhg */
+            systolic_mmhg?: number | null;
+            /** Temperature C */
+            temperature_c?: number | null;
         };
         /**
          * WebhookIn
@@ -4001,6 +4639,478 @@ export interface operations {
             };
         };
     };
+    get_care_log: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                booking_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareLogOut"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    write_care_log: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                booking_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CareLogIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareLogOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_care_log_addendum: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                booking_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddendumIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareLogOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_care_log_revisions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                booking_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevisionOut"][];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    check_in_visit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                booking_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FixIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckResultOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    check_out_visit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                booking_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FixIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckResultOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_booking_messages: {
         parameters: {
             query?: {
@@ -4496,6 +5606,64 @@ export interface operations {
             };
             /** @description Body larger than 1 MiB */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_visit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                booking_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitOut"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7224,6 +8392,144 @@ export interface operations {
             };
         };
     };
+    get_care_plan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recipient_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CarePlanOut"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replace_care_plan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recipient_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CarePlanIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CarePlanOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_invitations: {
         parameters: {
             query?: never;
@@ -7563,6 +8869,144 @@ export interface operations {
             };
         };
     };
+    get_visit_site: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recipient_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitSiteOut"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replace_visit_site: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recipient_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VisitSiteIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitSiteOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     reply_to_review: {
         parameters: {
             query?: never;
@@ -7585,6 +9029,149 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReviewOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_visit_exceptions: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page; omit for the first page */
+                cursor?: string | null;
+                /** @description Page size (1–100) */
+                limit?: number;
+                /** @description Only exceptions in this state */
+                status?: ("open" | "accepted" | "rejected") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_VisitExceptionOut_"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resolve_visit_exception: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                exception_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResolutionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitExceptionOut"];
                 };
             };
             /** @description Bad request */

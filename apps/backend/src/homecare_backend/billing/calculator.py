@@ -149,7 +149,8 @@ def home_care_price(start: datetime, end: datetime, table: LtcTable | None = Non
     seconds = surcharge_seconds(start, end, table)
     rates = _rates(table)
     weighted = sum(rates[kind] * secs for kind, secs in seconds.items())
-    surcharge = base * weighted // (100 * served_s)
+    # Under a second served (a check-out right after check-in) has no fee and no surcharge.
+    surcharge = base * weighted // (100 * served_s) if served_s else 0
     return VisitPrice(base, surcharge, served_s // 60, step, table.year, seconds)
 
 

@@ -64,8 +64,6 @@ TRANSITIONS: dict[Role, frozenset[tuple[S, S]]] = {
         {
             (S.OFFERED, S.CONFIRMED),
             (S.OFFERED, S.DECLINED),
-            (S.CONFIRMED, S.IN_PROGRESS),
-            (S.IN_PROGRESS, S.COMPLETED),
             (S.CONFIRMED, S.CANCELLED_BY_CAREGIVER),
         }
     ),
@@ -80,7 +78,9 @@ TRANSITIONS: dict[Role, frozenset[tuple[S, S]]] = {
     ),
 }
 # Moves that only make sense once the visit's start has passed.
-_AFTER_START = {(S.CONFIRMED, S.NO_SHOW), (S.CONFIRMED, S.IN_PROGRESS)}
+_AFTER_START = {(S.CONFIRMED, S.NO_SHOW)}
+# Made by visit verification only (check-in / check-out with a GPS fix), never by a status post.
+SERVED_MOVES = {(S.CONFIRMED, S.IN_PROGRESS), (S.IN_PROGRESS, S.COMPLETED)}
 _CANCELLED_BY = {
     S.CANCELLED_BY_FAMILY: CancelledBy.FAMILY,
     S.CANCELLED_BY_CAREGIVER: CancelledBy.CAREGIVER,
@@ -578,6 +578,15 @@ def cancellation_terms(
 
 def _check_move(user: User, booking: Booking, target: BookingStatus) -> None:
     move = (booking.status, target)
+    if move in SERVED_MOVES:
+        raise ProblemError(
+            409,
+            "use_check_in",
+            "Visits start and end with check-in and check-out",
+            "The caregiver checks in (POST /v1/bookings/{id}/check-in) and out "
+            "(…/check-out) with a GPS fix; that moves the visit.",
+            current_status=booking.status.value,
+        )
     if move not in TRANSITIONS[user.role]:
         if any(move in allowed for allowed in TRANSITIONS.values()):
             raise ProblemError(
@@ -619,7 +628,6 @@ async def change_status(
     ):
         raise recipients_service.not_owner()  # viewers sharing the recipient only watch
     _check_move(user, booking, target)
-    now = datetime.now(UTC)
     booking.status = target
     if target == S.CONFIRMED and booking.series_id is not None:
         # Accepting one offered visit of a series accepts the series' other offered visits.
@@ -630,10 +638,6 @@ async def change_status(
         )
         for other in others:
             other.status = S.CONFIRMED
-    if target == S.IN_PROGRESS:
-        booking.started_at = now
-    elif target == S.COMPLETED:
-        booking.finished_at = now
     payment = await payments_service.for_booking(session, booking.id, lock=True)
     refund_due = 0
     if target in _CANCELLED_BY and payment is not None:
@@ -653,6 +657,19 @@ async def change_status(
             await session.rollback()
     await session.refresh(booking)
     return booking
+
+
+async def record_served(
+    session: AsyncSession, booking: Booking, target: BookingStatus, at: datetime
+) -> None:
+    """Visit verification moves the visit: `in_progress` from check-in (its start), `completed`
+    from check-out (its end) — what billing prices. Announced like any move; the caller commits."""
+    booking.status = target
+    if target == S.IN_PROGRESS:
+        booking.started_at = at
+    elif target == S.COMPLETED:
+        booking.finished_at = at
+    await _announce(session, booking, f"status_{target.value}")
 
 
 async def list_visible(
