@@ -91,7 +91,7 @@ def test_up_serves_everything_and_ctrl_c_leaves_nothing(
     assert proc.stdout is not None
     url = None
     output = []
-    deadline = time.monotonic() + 240
+    deadline = time.monotonic() + 480  # cold: npm build, migrations, seed
     while time.monotonic() < deadline and url is None:
         line = proc.stdout.readline()
         if not line:

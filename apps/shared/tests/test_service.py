@@ -8,6 +8,7 @@ import httpx
 import pytest
 from fastapi import Request
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from homecare_shared.errors import ProblemError
 from homecare_shared.readiness import Readiness
@@ -33,6 +34,10 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
         if item.name == "taken":
             raise ProblemError(409, "item_exists", "Item exists", "Pick another name")
         return {"id": item_id, "forwarded": outgoing_headers(), "bytes": len(await request.body())}
+
+    @app.get("/v1/busy")
+    async def busy() -> None:
+        raise PoolTimeoutError("QueuePool limit of size 10 overflow 20 reached")
 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         yield c
@@ -100,3 +105,13 @@ async def test_domain_errors_keep_their_code(client: httpx.AsyncClient) -> None:
         "detail": "Pick another name",
         "instance": "/v1/items/1",
     }
+
+
+async def test_an_exhausted_connection_pool_is_a_503_with_retry_after(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/v1/busy")
+    assert response.status_code == 503
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.headers["retry-after"] == "1"
+    assert response.json()["code"] == "database_busy"

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -127,6 +128,21 @@ def install_problem_handlers(app: FastAPI) -> None:
             "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors),
             request.url.path,
             errors=errors,
+        )
+
+    @app.exception_handler(PoolTimeoutError)
+    async def _pool_exhausted(request: Request, exc: PoolTimeoutError) -> JSONResponse:
+        # Every database connection of this process stayed busy for the pool's whole timeout:
+        # the service is overloaded, not broken. Tell the client to come back (a load balancer
+        # or the client's retry spreads the load) instead of answering a bare 500.
+        log.warning("database_pool_exhausted", path=request.url.path)
+        return problem_response(
+            503,
+            "database_busy",
+            "The service is busy",
+            "Every database connection is in use; retry shortly",
+            request.url.path,
+            {"Retry-After": "1"},
         )
 
     @app.exception_handler(Exception)
