@@ -304,6 +304,9 @@ async def test_start_before_the_visit_is_refused(
     assert early.status_code == 409
     assert early.json()["code"] == "visit_not_started"
     assert early.json()["current_status"] == "confirmed"
+    no_show = await client.post(url, json={"status": "no_show"}, headers=family.headers)
+    assert no_show.status_code == 409
+    assert no_show.json()["code"] == "visit_not_started"
 
 
 async def test_a_series_changed_from_a_date_keeps_the_past_and_is_checked_whole(
@@ -395,6 +398,3 @@ async def test_a_series_changed_from_a_date_keeps_the_past_and_is_checked_whole(
     assert too_soon.json()["code"] == "series_change_out_of_range"
     stranger = await client.post(url, json=change, headers=other_family.headers)
     assert stranger.status_code == 404
-    no_show = await client.post(url, json={"status": "no_show"}, headers=family.headers)
-    assert no_show.status_code == 409
-    assert no_show.json()["code"] == "visit_not_started"
