@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -18,11 +20,21 @@ import pytest
 from homecare_devtools.pytest_plugin import free_port
 
 
-def up_env(tmp_path: Path, **ports: int) -> dict[str, str]:
-    env = {**os.environ, "HOMECARE_DATA_DIR": str(tmp_path / "data")}
+def up_env(root: Path, **ports: int) -> dict[str, str]:
+    env = {**os.environ, "HOMECARE_DATA_DIR": str(root / "data")}
     for name, port in ports.items():
         env[f"HOMECARE_{name.upper()}_PORT"] = str(port)
     return env
+
+
+@pytest.fixture
+def up_root() -> Iterator[Path]:
+    """A directory for `make up`'s data outside pytest's tmp_path tree: PostgreSQL runs as its
+    own user, which must traverse the parents, and every pytest start resets its private
+    /tmp/pytest-of-<user> to mode 0700 (a concurrent pytest then locks PostgreSQL out)."""
+    root = Path(tempfile.mkdtemp(prefix="homecare-up-test-"))
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
@@ -39,12 +51,12 @@ def occupied_port() -> Iterator[int]:
 
 
 def test_busy_port_is_one_clear_line(
-    tmp_path: Path, ports: dict[str, int], occupied_port: int
+    up_root: Path, ports: dict[str, int], occupied_port: int
 ) -> None:
     ports["backend"] = occupied_port
     result = subprocess.run(
         [sys.executable, "-m", "homecare_devtools.up"],
-        env=up_env(tmp_path, **ports),
+        env=up_env(up_root, **ports),
         capture_output=True,
         text=True,
         timeout=60,
@@ -78,9 +90,9 @@ def platform_processes(data_dir: Path, ports: dict[str, int]) -> list[psutil.Pro
 
 
 def test_up_serves_everything_and_ctrl_c_leaves_nothing(
-    tmp_path: Path, ports: dict[str, int]
+    up_root: Path, ports: dict[str, int]
 ) -> None:
-    env = up_env(tmp_path, **ports)
+    env = up_env(up_root, **ports)
     proc = subprocess.Popen(
         [sys.executable, "-m", "homecare_devtools.up"],
         env=env,
@@ -107,12 +119,12 @@ def test_up_serves_everything_and_ctrl_c_leaves_nothing(
     assert status == 200
     assert b'<div id="root">' in page
     assert get(f"{url}api/readyz")[0] == 200  # same-origin proxy to the backend
-    assert len(platform_processes(tmp_path / "data", ports)) >= 4
+    assert len(platform_processes(up_root / "data", ports)) >= 4
 
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=60) == 0
     time.sleep(0.5)
-    leftovers = [p for p in platform_processes(tmp_path / "data", ports) if p.is_running()]
+    leftovers = [p for p in platform_processes(up_root / "data", ports) if p.is_running()]
     assert leftovers == []
     # The data survives for the next `make up`.
-    assert (tmp_path / "data" / "postgres" / "PG_VERSION").exists()
+    assert (up_root / "data" / "postgres" / "PG_VERSION").exists()
