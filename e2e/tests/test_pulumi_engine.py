@@ -277,9 +277,7 @@ def test_config_change_rolls_out(platform: Platform, dev: auto.Stack) -> None:
 
 # Every secret a stack may need (features, column encryption); databaseExternalUrl only with an
 # external database, which no stack file selects.
-FEATURE_SECRETS = [
-    key for key in SECRET_KEYS if key not in {"databaseExternalUrl", "fcmCredentials"}
-]
+FEATURE_SECRETS = [key for key in SECRET_KEYS if key != "databaseExternalUrl"]
 
 
 @pytest.mark.parametrize(
