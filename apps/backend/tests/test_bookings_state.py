@@ -81,6 +81,24 @@ def next_weekday(weekday: int, after_days: int = 3) -> date:
     return day + timedelta(days=(weekday - day.weekday()) % 7)
 
 
+async def book_ten_to_eleven(
+    client: httpx.AsyncClient, family: Any, recipient_id: str, caregiver: Any, day: date
+) -> httpx.Response:
+    """A one-off booking of CAREGIVER on DAY, 10:00–11:00 Seoul time, by FAMILY."""
+    return await client.post(
+        "/v1/bookings",
+        json={
+            "recipient_id": recipient_id,
+            "caregiver_id": str(caregiver.caregiver_id),
+            "start_at": datetime.combine(day, datetime.min.time(), KST)
+            .replace(hour=10)
+            .isoformat(),
+            "duration_minutes": 60,
+        },
+        headers=family.headers,
+    )
+
+
 async def test_recurring_series_overlapping_a_visit_is_refused_whole_with_the_dates(
     client: httpx.AsyncClient,
     make_actor: MakeActor,
@@ -95,18 +113,7 @@ async def test_recurring_series_overlapping_a_visit_is_refused_whole_with_the_da
     first_monday = next_weekday(0)
     clash_day = first_monday + timedelta(weeks=2)
     # Someone else already has the caregiver on the third Monday, 10:00–11:00 Seoul time.
-    existing = await client.post(
-        "/v1/bookings",
-        json={
-            "recipient_id": other_recipient,
-            "caregiver_id": str(caregiver.caregiver_id),
-            "start_at": datetime.combine(clash_day, datetime.min.time(), KST)
-            .replace(hour=10)
-            .isoformat(),
-            "duration_minutes": 60,
-        },
-        headers=other_family.headers,
-    )
+    existing = await book_ten_to_eleven(client, other_family, other_recipient, caregiver, clash_day)
     assert existing.status_code == 201, existing.text
     series = {
         "recipient_id": recipient,
@@ -342,18 +349,7 @@ async def test_a_series_changed_from_a_date_keeps_the_past_and_is_checked_whole(
     assert accepted.status_code == 200, accepted.text
     # Someone else has the caregiver on the Tuesday of the fourth week, 10:00–11:00 Seoul.
     clash_day = first_monday + timedelta(weeks=3, days=1)
-    other = await client.post(
-        "/v1/bookings",
-        json={
-            "recipient_id": other_recipient,
-            "caregiver_id": str(caregiver.caregiver_id),
-            "start_at": datetime.combine(clash_day, datetime.min.time(), KST)
-            .replace(hour=10)
-            .isoformat(),
-            "duration_minutes": 60,
-        },
-        headers=other_family.headers,
-    )
+    other = await book_ten_to_eleven(client, other_family, other_recipient, caregiver, clash_day)
     assert other.status_code == 201, other.text
     from_date = first_monday + timedelta(weeks=2)
     change = {
