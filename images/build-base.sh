@@ -2,20 +2,23 @@
 # Build (once) a Debian bookworm base image with debootstrap + podman import; no registry needed.
 # The root filesystem tarball is cached in $HOMECARE_CACHE/images, keyed by the variant, the
 # version below and the package list, so a warm run only checks that the image exists.
-# Usage: images/build-base.sh python|backups|frontend|net       (prints the image name)
+# Usage: images/build-base.sh python|backend|backups|frontend|net   (prints the image name)
 set -euo pipefail
-variant=${1:?usage: build-base.sh python|backups|frontend|net}
+variant=${1:?usage: build-base.sh python|backend|backups|frontend|net}
 BASE_VERSION=1
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 case $variant in
   python) packages=python3,ca-certificates,tzdata,libpython3.11-stdlib ;;
+  # The backend renders monthly statements as PDF with WeasyPrint: Pango (with fontconfig and
+  # HarfBuzz's subsetter) and a Korean font, Noto Sans CJK (fonts-noto-cjk, ~90 MB installed).
+  backend) packages=python3,ca-certificates,tzdata,libpython3.11-stdlib,libpango-1.0-0,libpangoft2-1.0-0,libharfbuzz-subset0,fonts-noto-cjk ;;
   # PostgreSQL 15 client (matches the postgres:15 server image), age for encryption.
   backups) packages=python3,ca-certificates,tzdata,postgresql-client-15,age ;;
   # Debian's nginx for the SPA (no Python: the image serves static files only).
   frontend) packages=nginx,ca-certificates,tzdata ;;
   # Packet-filter tools for kube-proxy and flanneld (e2e/kubelets/images/build-images.sh).
   net) packages=ca-certificates,iptables,nftables,conntrack,ipset,iproute2,kmod ;;
-  *) echo "error: unknown base variant '$variant' (use python, backups, frontend or net)" >&2; exit 2 ;;
+  *) echo "error: unknown base variant '$variant' (use python, backend, backups, frontend or net)" >&2; exit 2 ;;
 esac
 key=$(printf '%s %s %s' "$BASE_VERSION" "$packages" "$mirror" | sha256sum | cut -c1-10)
 image="localhost/homecare/base-$variant:$BASE_VERSION-$key"

@@ -39,6 +39,7 @@ if [ -z "$(git status --porcelain -- "${inputs[@]}" 2>/dev/null)" ] && [ "$tag" 
   exit 0
 fi
 base_python=$(images/build-base.sh python)
+base_backend=$(images/build-base.sh backend)
 base_backups=$(images/build-base.sh backups)
 base_frontend=$(images/build-base.sh frontend)
 
@@ -112,8 +113,10 @@ build() {
     -f "$containerfile" -t "localhost/homecare/$name:$tag" "$ctx/$name" >/dev/null
   step "built localhost/homecare/$name:$tag in $(elapsed "$start") s"
 }
-build backend images/python-service.Containerfile "$base_python" \
-  APP=homecare_backend.main:create_app PORT=8000 CHECK_IMPORTS=homecare_backend.main,homecare_backend.worker
+# weasyprint is imported too: it loads Pango when imported, so a base without it fails the build.
+build backend images/python-service.Containerfile "$base_backend" \
+  APP=homecare_backend.main:create_app PORT=8000 \
+  CHECK_IMPORTS=homecare_backend.main,homecare_backend.worker,weasyprint
 build matching images/python-service.Containerfile "$base_python" \
   APP=homecare_matching.main:create_app PORT=8001 CHECK_IMPORTS=homecare_matching.main
 build frontend apps/frontend/Containerfile "$base_frontend"

@@ -1,5 +1,16 @@
 # Backend (apps/backend). Its tests — including schemathesis over the OpenAPI document — run in
-# `make test-python` (apps/backend/tests); this fragment adds the SSE fan-out and booking benchmarks.
+# `make test-python` (apps/backend/tests); this fragment adds the Debian packages those tests need
+# and the SSE fan-out and booking benchmarks.
+
+# Monthly statements render PDFs with WeasyPrint (Pango, HarfBuzz's subsetter) in Noto Sans CJK
+# KR; the tests read them back with pdftotext (poppler-utils). The backend image's base has the
+# same libraries and font (images/build-base.sh backend).
+BACKEND_APT := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils
+.PHONY: backend-apt
+backend-apt:
+	scripts/ensure-apt.sh $(BACKEND_APT)
+
+test-python: backend-apt
 .PHONY: bench-backend
 BENCH_TARGETS += bench-backend
 

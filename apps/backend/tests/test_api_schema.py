@@ -245,6 +245,18 @@ ACTORS: dict[str, Role] = {
         ],
         A,
     ),
+    **dict.fromkeys(
+        [
+            "get_caregiver_statement",
+            "download_caregiver_statement_csv",
+            "download_caregiver_statement_pdf",
+        ],
+        C,
+    ),
+    **dict.fromkeys(
+        ["get_agency_statement", "download_agency_statement_csv", "download_agency_statement_pdf"],
+        Role.AGENCY_ADMIN,
+    ),
 }
 
 

@@ -36,6 +36,7 @@ async def build_world(
         "family_b": await make_actor(Role.FAMILY),
         "caregiver_a": await make_actor(Role.CAREGIVER, agency_id=agency_a),
         "caregiver_b": await make_actor(Role.CAREGIVER, agency_id=agency_b),
+        "agency_admin_a": await make_actor(Role.AGENCY_ADMIN, agency_id=agency_a),
         "agency_admin_b": await make_actor(Role.AGENCY_ADMIN, agency_id=agency_b),
         "admin": await make_actor(Role.PLATFORM_ADMIN),
     }
@@ -149,6 +150,7 @@ async def build_world(
             "booking": booking.json()["id"],
             "caregiver": ca.caregiver_id,
             "device": device.json()["id"],
+            "agency_a": agency_a,
             "agency_b": agency_b,
             "payment": payment.json()["id"],
             "amount": payment.json()["amount_krw"],
@@ -285,6 +287,18 @@ ROUTES: list[tuple[str, str, str, Any, str, list[str]]] = [
     ("replace care plan", "PUT", "/v1/recipients/{recipient}/care-plan",
      {"tasks": ["meals", "medication"]}, "family_a",
      ["viewer", "family_b", "caregiver_a", "agency_admin_b", "admin"]),
+    *[
+        (f"caregiver statement{suffix}", "GET",
+         f"/v1/caregivers/{{caregiver}}/statements/{{month}}{suffix}", None, "caregiver_a",
+         ["caregiver_b", "agency_admin_b", "family_a", "viewer"])
+        for suffix in ("", "/csv", "/pdf")
+    ],
+    *[
+        (f"agency statement{suffix}", "GET",
+         f"/v1/agencies/{{agency_a}}/statements/{{month}}{suffix}", None, "agency_admin_a",
+         ["agency_admin_b", "caregiver_a", "family_a", "viewer"])
+        for suffix in ("", "/csv", "/pdf")
+    ],
 ]  # fmt: skip
 
 

@@ -37,6 +37,7 @@ from homecare_backend.recipients.router import router as recipients_router
 from homecare_backend.requests.matching import http_matcher
 from homecare_backend.requests.router import router as requests_router
 from homecare_backend.reviews.router import router as reviews_router
+from homecare_backend.statements.router import router as statements_router
 from homecare_backend.users.router import router as users_router
 from homecare_backend.visits.router import router as visits_router
 from homecare_shared.logging import configure_logging
@@ -70,6 +71,7 @@ ROUTERS = (
     reviews_router,
     visits_router,
     carelog_router,
+    statements_router,
 )
 
 
