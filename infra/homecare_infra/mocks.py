@@ -10,12 +10,13 @@ import json
 import secrets
 import string
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pulumi
 import yaml
+from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -42,6 +43,8 @@ class CapturedResource:
     inputs: dict[str, Any]
     secret_paths: frozenset[str]
     """Top-level input keys whose value was a secret Output (e.g. ``stringData``)."""
+    depends_on: frozenset[str] = frozenset()
+    """Pulumi names of the resources this one explicitly depends on (``depends_on``)."""
 
     @property
     def is_kubernetes(self) -> bool:
@@ -83,6 +86,20 @@ def _contains_secret(value: Any) -> bool:
 def random_secret(length: int = 48) -> str:
     alphabet = string.ascii_letters + string.digits
     return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+class _DependencyRecordingMonitor(MockMonitor):
+    """The mock monitor, remembering each resource's explicit dependencies (the engine would
+    create those first), so tests can check creation order without an engine."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.dependencies: dict[tuple[str, str], frozenset[str]] = {}
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method's name
+        names = frozenset(str(urn).rsplit("::", 1)[-1] for urn in request.dependencies)
+        self.dependencies[(request.type, request.name)] = names
+        return super().RegisterResource(request)
 
 
 class CapturingMocks(pulumi.runtime.Mocks):
@@ -196,14 +213,18 @@ def _run(
     run: MockedRun,
 ) -> MockedRun:
     mocks = CapturingMocks()
-    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False)
+    monitor = _DependencyRecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
     pulumi.runtime.set_all_config(config, secret_keys)
 
     def build() -> None:
         run.outputs = program()
 
     _sync_await(run_pulumi_func(build))
-    run.resources = list(mocks.resources)
+    run.resources = [
+        replace(r, depends_on=monitor.dependencies.get((r.type, r.name), frozenset()))
+        for r in mocks.resources
+    ]
     return run
 
 

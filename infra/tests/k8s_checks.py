@@ -79,3 +79,23 @@ def _container_violations(where: str, c: dict[str, Any], pod_ctx: dict[str, Any]
     if c.get("ports") and any("hostPort" in p for p in c["ports"]):
         problems.append(f"{where}: hostPort")
     return problems
+
+
+def service_account_order_violations(run: MockedRun) -> list[str]:
+    """Pod controllers (DaemonSets too) created before the ServiceAccount their pods run as.
+
+    The engine creates a resource only after its dependencies; without one, a controller that
+    wins the race fails its pods with FailedCreate ("serviceaccount not found") until the
+    account exists. Accounts the run does not declare (``default``) are not checked.
+    """
+    accounts = {
+        (r.metadata.get("namespace"), r.metadata.get("name")): r.name
+        for r in run.of_kind("ServiceAccount")
+    }
+    problems = []
+    for workload in [*workloads(run), *run.of_kind("DaemonSet")]:
+        account = pod_spec(workload).get("serviceAccountName")
+        key = (workload.metadata.get("namespace"), account)
+        if key in accounts and accounts[key] not in workload.depends_on:
+            problems.append(f"{workload.kind} {workload.name} before ServiceAccount {account}")
+    return problems

@@ -5,7 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from k8s_checks import containers, namespace_labels, pod_spec, restricted_violations, workloads
+from k8s_checks import (
+    containers,
+    namespace_labels,
+    pod_spec,
+    restricted_violations,
+    service_account_order_violations,
+    workloads,
+)
 
 from homecare_infra.cluster.crd_validate import errors as crd_errors
 from homecare_infra.cluster.crd_validate import is_builtin
@@ -316,6 +323,10 @@ def test_dev_is_small(dev: MockedRun) -> None:
         assert dev.named("HorizontalPodAutoscaler", name).inputs["spec"]["minReplicas"] == 1
         pdb = dev.named("PodDisruptionBudget", name).inputs["spec"]
         assert pdb == {**pdb, "maxUnavailable": 1}, "a 1-replica PDB must not block drains"
+
+
+def test_workloads_wait_for_their_service_accounts(run: MockedRun) -> None:
+    assert service_account_order_violations(run) == []
 
 
 def test_outputs(run: MockedRun) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import mocked
-from k8s_checks import pod_spec, restricted_violations
+from k8s_checks import pod_spec, restricted_violations, service_account_order_violations
 
 from homecare_infra.mocks import CapturedResource, MockedRun
 from homecare_infra.monitoring.component import dashboard_files, rule_files
@@ -143,6 +143,11 @@ def test_rules_and_dashboards_are_provisioned_from_observability() -> None:
     dashboards = cluster().named("ConfigMap", "grafana-dashboards").inputs["data"]
     assert dashboards == dashboard_files()
     assert len(dashboards) == 4
+
+
+def test_workloads_wait_for_their_service_accounts() -> None:
+    assert cluster().named("StatefulSet", "prometheus").depends_on >= {"prometheus-sa"}
+    assert service_account_order_violations(cluster()) == []
 
 
 def test_prometheus_retention_and_volume_come_from_settings() -> None:

@@ -100,10 +100,10 @@ class Traefik(pulumi.ComponentResource):
             for d in upstream.documents(TRAEFIK)
             if d["kind"] in {"ClusterRole", "ClusterRoleBinding"}
         ]
-        kube.declare(rbac, self, depends_on=[ns])
+        declared_rbac = kube.declare(rbac, self, depends_on=[ns])
         child = pulumi.ResourceOptions(parent=self, depends_on=deps)
         labels = {**common.addon_labels("traefik", TRAEFIK.version), **TRAEFIK_LABELS}
-        k8s.core.v1.ServiceAccount(
+        account = k8s.core.v1.ServiceAccount(
             "traefik-sa",
             metadata={"name": SERVICE_ACCOUNT, "namespace": settings.namespace, "labels": labels},
             opts=child,
@@ -133,7 +133,10 @@ class Traefik(pulumi.ComponentResource):
                 ),
             },
             spec=_deployment_spec(settings, labels),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*deps, *declared_crds]),
+            # Its ServiceAccount and RBAC first (else FailedCreate, then forbidden API calls).
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[*deps, *declared_crds, account, *declared_rbac]
+            ),
         )
         common.ingress_policy(
             "traefik",

@@ -24,7 +24,7 @@ class MetricsServer(pulumi.ComponentResource):
     def __init__(self, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("homecare:cluster:MetricsServer", "metrics-server", None, opts)
         labels = {**common.addon_labels("metrics-server", METRICS_SERVER.version), **SELECTOR}
-        kube.declare(upstream.documents(METRICS_SERVER, "rbac.yaml"), self, NAMESPACE)
+        rbac = kube.declare(upstream.documents(METRICS_SERVER, "rbac.yaml"), self, NAMESPACE)
         child = pulumi.ResourceOptions(parent=self)
         service = k8s.core.v1.Service(
             "metrics-server",
@@ -51,7 +51,8 @@ class MetricsServer(pulumi.ComponentResource):
                 ),
             },
             spec=_deployment_spec(labels),
-            opts=child,
+            # Its ServiceAccount and RBAC first (else FailedCreate, then forbidden API calls).
+            opts=pulumi.ResourceOptions(parent=self, depends_on=rbac),
         )
         # The aggregated API is called by kube-apiserver from the node's host network.
         common.ingress_policy(

@@ -57,7 +57,7 @@ class LocalPathStorage(pulumi.ComponentResource):
         )
         rbac_kinds = {"ServiceAccount", "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"}
         docs = [d for d in upstream.documents(LOCAL_PATH) if d["kind"] in rbac_kinds]
-        kube.declare(docs, self, NAMESPACE, depends_on=[ns])
+        rbac = kube.declare(docs, self, NAMESPACE, depends_on=[ns])
         child = pulumi.ResourceOptions(parent=self, depends_on=[ns])
         labels = common.addon_labels("local-path-provisioner", LOCAL_PATH.version)
         every_node = {"node": "DEFAULT_PATH_FOR_NON_LISTED_NODES", "paths": [settings.path]}
@@ -89,7 +89,9 @@ class LocalPathStorage(pulumi.ComponentResource):
                 ),
             },
             spec=_provisioner_spec(labels),
-            opts=child,
+            # Its ServiceAccount and RBAC first: a controller started before them fails its pods
+            # (FailedCreate) or its first API calls (forbidden).
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[ns, *rbac]),
         )
         self.storage_class = k8s.storage.v1.StorageClass(
             "default-storage-class",

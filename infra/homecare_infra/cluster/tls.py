@@ -53,10 +53,10 @@ class CertManager(pulumi.ComponentResource):
         docs = upstream.documents(CERT_MANAGER)
         crds = kube.declare([d for d in docs if d["kind"] == "CustomResourceDefinition"], self)
         rbac = [d for d in docs if d["kind"] != "CustomResourceDefinition"]
-        kube.declare(rbac, self, depends_on=[ns])
+        declared_rbac = kube.declare(rbac, self, depends_on=[ns])
         labels = common.addon_labels("cert-manager", CERT_MANAGER.version)
         child = pulumi.ResourceOptions(parent=self, depends_on=[ns])
-        k8s.core.v1.ServiceAccount(
+        account = k8s.core.v1.ServiceAccount(
             "cert-manager-sa",
             metadata={"name": SERVICE_ACCOUNT, "namespace": tls.namespace, "labels": labels},
             opts=child,
@@ -81,7 +81,11 @@ class CertManager(pulumi.ComponentResource):
                 ),
             },
             spec=_deployment_spec(tls.namespace, labels),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[ns, *crds, gateway_crds]),
+            # Its ServiceAccount and RBAC first (else FailedCreate, then forbidden API calls).
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[ns, *crds, gateway_crds, account, *declared_rbac],
+            ),
         )
         common.ingress_policy(
             "cert-manager",

@@ -90,7 +90,11 @@ class AppService(pulumi.ComponentResource):
                 ),
             },
             spec=self._deployment_spec(spec, settings),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.config_map]),
+            # The pods need both; created first, the ReplicaSet fails its pods with FailedCreate
+            # ("serviceaccount not found") until the account exists.
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[self.config_map, self.service_account]
+            ),
         )
         self.service: k8s.core.v1.Service | None = None
         if spec.port is not None:

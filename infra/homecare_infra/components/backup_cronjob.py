@@ -34,7 +34,7 @@ def backup_cron_job(
     child = pulumi.ResourceOptions(parent=parent)
     labels = podspec.labels(settings, name, "backup")
     meta = {"namespace": namespace, "labels": labels}
-    k8s.core.v1.ServiceAccount(
+    account = k8s.core.v1.ServiceAccount(
         f"{name}-sa",
         metadata={**meta, "name": name},
         automount_service_account_token=False,
@@ -63,5 +63,6 @@ def backup_cron_job(
                 },
             },
         },
-        opts=child,
+        # A Job started before its ServiceAccount exists fails its pods with FailedCreate.
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[account]),
     )

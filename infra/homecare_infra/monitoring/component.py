@@ -129,6 +129,7 @@ class Monitoring(pulumi.ComponentResource):
         )
         self._in_ns = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace])
         self._in_agents = pulumi.ResourceOptions(parent=self, depends_on=[self.agents_namespace])
+        self._accounts: dict[str, k8s.core.v1.ServiceAccount] = {}
         self._prometheus()
         self._alertmanager(secrets)
         self._grafana(secrets)
@@ -159,12 +160,18 @@ class Monitoring(pulumi.ComponentResource):
         return meta
 
     def _service_account(self, name: str, namespace: str | None = None) -> None:
-        k8s.core.v1.ServiceAccount(
+        self._accounts[name] = k8s.core.v1.ServiceAccount(
             f"{name}-sa",
             metadata=self._meta(name, namespace),
             automount_service_account_token=False,
             opts=self._in_agents if namespace == self.settings.agents_namespace else self._in_ns,
         )
+
+    def _workload_opts(self, pod: Obj, namespace: pulumi.Resource) -> pulumi.ResourceOptions:
+        """After the namespace and the pod's ServiceAccount: a controller that starts first
+        fails its pods with FailedCreate ("serviceaccount not found") until the account exists."""
+        account = self._accounts[pod["serviceAccountName"]]
+        return pulumi.ResourceOptions(parent=self, depends_on=[namespace, account])
 
     def _cluster_role(self, name: str, rules: list[Obj]) -> None:
         """Read-only ClusterRole + binding to the ServiceAccount ``name`` in ``monitoring``."""
@@ -229,7 +236,7 @@ class Monitoring(pulumi.ComponentResource):
             f"{name}-sts",
             metadata=self._meta(name, **_skips(waivers)),
             spec=spec,
-            opts=self._in_ns,
+            opts=self._workload_opts(pod, self.namespace),
         )
 
     def _deployment(self, name: str, pod: Obj, annotations: dict[str, str], token: bool) -> None:
@@ -246,7 +253,7 @@ class Monitoring(pulumi.ComponentResource):
                     "spec": pod,
                 },
             },
-            opts=self._in_ns,
+            opts=self._workload_opts(pod, self.namespace),
         )
 
     # -- components ---------------------------------------------------------------------------
@@ -551,7 +558,7 @@ class Monitoring(pulumi.ComponentResource):
                 "updateStrategy": {"type": "RollingUpdate"},
                 "template": {"metadata": {"labels": w.labels("node-exporter")}, "spec": pod},
             },
-            opts=self._in_agents,
+            opts=self._workload_opts(pod, self.agents_namespace),
         )
 
     def _kube_state_metrics(self) -> None:
@@ -728,7 +735,7 @@ class Monitoring(pulumi.ComponentResource):
                     "spec": pod,
                 },
             },
-            opts=self._in_ns,
+            opts=self._workload_opts(pod, self.namespace),
         )
 
     def _network_policies(self) -> None:
