@@ -99,7 +99,7 @@ class _DependencyRecordingMonitor(MockMonitor):
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method's name
         names = frozenset(str(urn).rsplit("::", 1)[-1] for urn in request.dependencies)
         self.dependencies[(request.type, request.name)] = names
-        return super().RegisterResource(request)
+        return super().RegisterResource(request)  # type: ignore[no-untyped-call]
 
 
 class CapturingMocks(pulumi.runtime.Mocks):
