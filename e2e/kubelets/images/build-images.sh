@@ -26,6 +26,10 @@ export CONTAINERS_CONF=${CONTAINERS_CONF:-$repo/images/containers.conf}
 progress="$repo/e2e/tools/go-build-progress.sh"
 mkdir -p "$bin" "$out"
 die() { echo "error: $*" >&2; exit 1; }
+# One builder at a time (make test's prebuild lane and the e2e-cluster suite may ask at once; two
+# would build the same binaries into the same .tmp files): wait for the lock, then find the cache.
+exec 9>"$out/.build.lock"
+flock -n 9 || { echo "==> waiting for another build-images.sh ($out/.build.lock)" >&2; flock 9; }
 
 k8s_version=$(awk '$1 == "require" && $2 == "k8s.io/kubernetes" {print $3}' "$repo/e2e/tools/kubernetes/go.mod")
 modver() { awk -v m="$2" '($1 == m || ($1 == "require" && $2 == m)) {print $NF; exit}' "$here/$1/go.mod"; }

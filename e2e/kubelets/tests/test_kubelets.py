@@ -460,6 +460,8 @@ def test_reset_tears_the_cluster_down() -> None:
     playbook("reset.yml", "-e", "reset_confirm=yes")
     assert not node_has(CONTROL_PLANE[0], "/etc/kubernetes/admin.conf")
     assert not node_has(CONTROL_PLANE[0], "/var/lib/etcd/member")
+    # The next site.yml must run kubeadm init again, not take the node for initialised.
+    assert not node_has(CONTROL_PLANE[0], "/etc/kubernetes/homecare-init-complete")
     for name in (WORKER[0], NEW_WORKER[0]):
         if (STATE / f"{name}.pid").exists():
             assert not node_has(name, "/etc/kubernetes/kubelet.conf"), name
