@@ -23,6 +23,7 @@ from homecare_backend.billing.tables import (
     Grade,
     NoTableError,
     all_tables,
+    resolve,
     table_for,
 )
 
@@ -243,3 +244,37 @@ def test_bad_input_is_refused() -> None:
         home_care_price(datetime(2025, 3, 4, 9), datetime(2025, 3, 4, 10))
     with pytest.raises(ValueError, match="outside"):
         split_month(2025, 4, Grade.G1, CopayCategory.STANDARD, [Charge("x", kst(*TUE, 9), 1)])
+
+
+@pytest.mark.parametrize("day", [date(2027, 1, 1), date(2027, 3, 9), date(2031, 5, 13)])
+def test_after_the_last_table_the_latest_prices_provisionally(day: date) -> None:
+    latest = max(all_tables(), key=lambda t: t.effective_from)
+    choice = resolve(day)
+    assert choice.table == latest
+    assert choice.provisional is True
+    assert choice.reason is not None
+    assert f"No 장기요양 table for {day.year}" in choice.reason
+    assert f"the {latest.year} table" in choice.reason
+
+
+def test_a_date_inside_a_table_is_not_provisional() -> None:
+    for day in (date(2025, 1, 1), date(2025, 12, 31), date(2026, 12, 31)):
+        choice = resolve(day)
+        assert (choice.provisional, choice.reason) == (False, None)
+        assert choice.table.year == day.year
+    with pytest.raises(NoTableError):
+        resolve(date(2024, 12, 31))
+
+
+def test_a_provisional_month_is_priced_and_split_with_the_latest_table() -> None:
+    # Tuesday 2027-03-09 09–11 h with the 2026 table: 45,430; grade 3, 15%: 6,814 / 38,616.
+    price = home_care_price(kst(2027, 3, 9, 9), kst(2027, 3, 9, 11))
+    assert (price.table_year, price.total_krw) == (2026, 45430)
+    # Sunday 2027-03-07 10–11 h: 26,320 + 30% = 7,896.
+    assert home_care_price(kst(2027, 3, 7, 10), kst(2027, 3, 7, 11)).total_krw == 34216
+    charges = [Charge("a", kst(2027, 3, 9, 9), 45430)]
+    month = split_month(2027, 3, Grade.G3, CopayCategory.STANDARD, charges)
+    assert (month.table_year, month.limit_krw, month.pricing.provisional) == (2026, 1528200, True)
+    [split] = month.charges
+    assert (split.copay_krw, split.nhis_krw) == (6814, 38616)
+    assert split_month(2026, 3, Grade.G3, CopayCategory.STANDARD, []).pricing.provisional is False

@@ -7,14 +7,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import text
 
+from homecare_backend.billing import tables
 from homecare_backend.billing.calculator import is_public_holiday
 from homecare_backend.config import Settings
 from homecare_backend.main import create_app
@@ -119,21 +121,151 @@ def approve(world: World, payment: dict[str, Any], key: str) -> dict[str, Any]:
     return {"payment_key": key, "amount_krw": payment["amount_krw"]}
 
 
+async def pin(world: World, booking: dict[str, Any], start: datetime, status: str = "") -> None:
+    """Move a booking made through the API to a fixed date (the API only books the next year,
+    so an amount asserted on "now + N days" would change with the year and the weekday)."""
+    async with world.app.state.engine.begin() as conn:
+        await conn.execute(
+            text(
+                "UPDATE bookings SET end_at = CAST(:start AS timestamptz) + (end_at - start_at), "
+                "start_at = :start, "
+                "status = COALESCE(NULLIF(CAST(:status AS text), ''), status) WHERE id = :id"
+            ),
+            {"start": start, "status": status, "id": booking["id"]},
+        )
+
+
+async def split_of(world: World, family: Any, booking: dict[str, Any]) -> dict[str, Any]:
+    got = await world.http.get(
+        f"/v1/billing/bookings/{booking['id']}/split", headers=family.headers
+    )
+    assert got.status_code == 200, got.text
+    return dict(got.json())
+
+
 async def test_split_of_a_weekday_grade_3_visit(
     world: World, make_actor: MakeActor, recipient_body: dict[str, Any]
 ) -> None:
     family, _, booking = await booked(world, make_actor, recipient_body)
-    split = (
-        await world.http.get(f"/v1/billing/bookings/{booking['id']}/split", headers=family.headers)
-    ).json()
+    await pin(world, booking, datetime(2026, 3, 10, 10, tzinfo=KST))  # an ordinary Tuesday
+    split = await split_of(world, family, booking)
     mine = split["booking"]
     assert mine["nhis_krw"] + mine["copay_krw"] + mine["above_limit_krw"] == mine["amount_krw"]
     assert split["month"]["care_grade"] == "3"
     assert split["month"]["copay_percent"] == 15
-    if datetime.fromisoformat(booking["start_at"]).year == 2026:
-        # 2026 table, 120 minutes on an ordinary weekday: 45,430; 15% = 6,814.5 → 6,814.
-        assert (mine["amount_krw"], mine["copay_krw"], mine["nhis_krw"]) == (45430, 6814, 38616)
-        assert "home_care_fee" in split["month"]["unverified_figures"]
+    # 2026 table, 120 minutes on an ordinary weekday: 45,430; 15% = 6,814.5 → 6,814.
+    assert (mine["amount_krw"], mine["copay_krw"], mine["nhis_krw"]) == (45430, 6814, 38616)
+    assert "home_care_fee" in split["month"]["unverified_figures"]
+    assert split["provisional"] is False
+    assert split["month"]["pricing"]["table_year"] == 2026
+    assert split["month"]["pricing"]["reason"] is None
+
+
+# Two hours on Tuesday 2027-03-09 and Tuesday 2031-05-13, 10:00 Seoul: no table for either year.
+MAR_2027 = datetime(2027, 3, 9, 10, tzinfo=KST)
+MAY_2031 = datetime(2031, 5, 13, 10, tzinfo=KST)
+
+
+@pytest.mark.parametrize("start", [MAR_2027, MAY_2031], ids=["2027-03", "2031-05"])
+async def test_a_year_without_a_table_is_priced_provisionally_and_says_so(
+    world: World, make_actor: MakeActor, recipient_body: dict[str, Any], start: datetime
+) -> None:
+    family, _, booking = await booked(world, make_actor, recipient_body)
+    await pin(world, booking, start)
+    split = await split_of(world, family, booking)
+    # The latest table in force (2026) prices it: the same 45,430 / 6,814 as in 2026.
+    mine = split["booking"]
+    assert (mine["amount_krw"], mine["copay_krw"], mine["nhis_krw"]) == (45430, 6814, 38616)
+    pricing = split["month"]["pricing"]
+    assert split["provisional"] is True
+    assert (pricing["provisional"], pricing["table_year"]) == (True, 2026)
+    assert pricing["effective_to"] == "2026-12-31"
+    assert "제2025-247호" in pricing["notice"]
+    assert f"No 장기요양 table for {start.year}" in pricing["reason"]
+    month = await world.http.get(
+        f"/v1/billing/recipients/{booking['recipient_id']}/months/{start:%Y-%m}",
+        headers=family.headers,
+    )
+    assert month.json()["pricing"]["provisional"] is True
+    # The payment keeps the agreed amount and records how it was priced.
+    payment = await payment_for(world, family, booking)
+    assert (payment["amount_krw"], payment["table_year"]) == (6814, 2026)
+    assert payment["priced_provisionally"] is True
+
+
+async def test_a_date_before_the_first_table_has_no_price(
+    world: World, make_actor: MakeActor, recipient_body: dict[str, Any]
+) -> None:
+    family, _, booking = await booked(world, make_actor, recipient_body)
+    await pin(world, booking, datetime(2019, 6, 4, 10, tzinfo=KST))
+    got = await world.http.get(
+        f"/v1/billing/bookings/{booking['id']}/split", headers=family.headers
+    )
+    assert (got.status_code, got.json()["code"]) == (409, "no_fee_table")
+    made = await world.http.post(f"/v1/bookings/{booking['id']}/payment", headers=family.headers)
+    assert (made.status_code, made.json()["code"]) == (409, "no_fee_table")
+
+
+def with_2027_table(monkeypatch: pytest.MonkeyPatch, fee_120: int) -> None:
+    """What the operator's step adds once the 2027 notice is out: a ltc-2027.json. The figures
+    here are a TEST FIXTURE (the 2026 table with another 120-minute fee), not 2027's."""
+    current = tables.all_tables()
+    base = next(t for t in current if t.year == 2026)
+    fees = base.home_care_fee.model_copy(
+        update={"by_minutes": {**base.home_care_fee.by_minutes, 120: fee_120}}
+    )
+    fake = base.model_copy(
+        update={
+            "year": 2027,
+            "effective_from": date(2027, 1, 1),
+            "effective_to": date(2027, 12, 31),
+            "source": "test fixture, not a notice",
+            "home_care_fee": fees,
+        }
+    )
+    monkeypatch.setattr(tables, "all_tables", lambda: (*current, fake))
+
+
+@pytest.mark.parametrize(
+    ("fee_120", "refund"),
+    [
+        (40000, 814),  # lower: 15% of 40,000 = 6,000; 6,814 paid → 814 back
+        (50000, 0),  # higher: 7,500 by the new table, but the family pays what it agreed to
+    ],
+    ids=["lower-refunded", "higher-not-charged"],
+)
+async def test_settlement_waits_for_the_table_then_refunds_a_lower_share(
+    world: World,
+    make_actor: MakeActor,
+    recipient_body: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    fee_120: int,
+    refund: int,
+) -> None:
+    family, _, booking = await booked(world, make_actor, recipient_body)
+    await pin(world, booking, MAR_2027)
+    paid = await pay(world, family, booking, f"pk_provisional_{fee_120}")
+    assert (paid["amount_krw"], paid["priced_provisionally"]) == (6814, True)
+    await pin(world, booking, MAR_2027, status="completed")
+    admin = await make_actor(Role.PLATFORM_ADMIN)
+    url = f"/v1/bookings/{booking['id']}/status"
+    early = await world.http.post(url, json={"status": "settled"}, headers=admin.headers)
+    assert early.status_code == 409, early.text
+    assert (early.json()["code"], early.json()["table_year"]) == ("fee_table_pending", 2026)
+    state = await world.http.get(f"/v1/bookings/{booking['id']}", headers=admin.headers)
+    assert state.json()["status"] == "completed"  # nothing half-written
+
+    with_2027_table(monkeypatch, fee_120)
+    settled = await world.http.post(url, json={"status": "settled"}, headers=admin.headers)
+    assert (settled.status_code, settled.json()["status"]) == (200, "settled"), settled.text
+    after = (await world.http.get(f"/v1/payments/{paid['id']}", headers=family.headers)).json()
+    assert (after["amount_krw"], after["refunded_krw"], after["refund_due_krw"]) == (
+        6814,
+        refund,
+        0,
+    )
+    expected = "PARTIAL_CANCELED" if refund else "DONE"
+    assert world.toss.status(f"pk_provisional_{fee_120}") == expected
 
 
 async def test_50_concurrent_retries_with_one_key_charge_once(

@@ -1438,10 +1438,13 @@ export interface components {
         /**
          * BookingSplitOut
          * @description The split of one booking, before it is confirmed, with the month it falls in.
+         *     `provisional` repeats `month.pricing.provisional` so a client cannot miss it.
          */
         BookingSplitOut: {
             booking: components["schemas"]["ChargeSplitOut"];
             month: components["schemas"]["MonthOut"];
+            /** Provisional */
+            provisional: boolean;
         };
         /**
          * BookingStatus
@@ -2362,6 +2365,7 @@ export interface components {
              * @example 2026-03
              */
             month: string;
+            pricing: components["schemas"]["PricingOut"];
             /**
              * Recipient Id
              * Format: uuid
@@ -2567,6 +2571,11 @@ export interface components {
             id: string;
             /** Order Id */
             order_id: string;
+            /**
+             * Priced Provisionally
+             * @description Priced with the latest table because the visit's year has none yet: the amount stays; settlement refunds a lower final share
+             */
+            priced_provisionally: boolean;
             /** Provider */
             provider: string;
             /** Provider Status */
@@ -2576,12 +2585,56 @@ export interface components {
             /** Refunded Krw */
             refunded_krw: number;
             status: components["schemas"]["PaymentStatus"];
+            /**
+             * Table Year
+             * @description The 장기요양 table year that priced the amount
+             */
+            table_year: number | null;
         };
         /**
          * PaymentStatus
          * @enum {string}
          */
         PaymentStatus: "pending" | "confirming" | "paid" | "failed" | "partially_refunded" | "refunded";
+        /**
+         * PricingOut
+         * @description Which 장기요양 table priced the month, and whether only provisionally (no table for
+         *     that year in the data yet: the latest one is used and the family is told so).
+         */
+        PricingOut: {
+            /**
+             * Effective From
+             * Format: date
+             */
+            effective_from: string;
+            /**
+             * Effective To
+             * Format: date
+             */
+            effective_to: string;
+            /**
+             * Notice
+             * @description The notice (고시) the table's figures come from
+             */
+            notice: string;
+            /**
+             * Provisional
+             * @description True when the month is after the table's effective dates
+             */
+            provisional: boolean;
+            /**
+             * Reason
+             * @description Why the price is provisional and what happens next
+             */
+            reason: string | null;
+            /** Table Year */
+            table_year: number;
+            /**
+             * Unverified Figures
+             * @description Figure groups of the table not checked against the notice itself
+             */
+            unverified_figures: string[];
+        };
         /**
          * Problem
          * @description RFC 9457 problem details; switch on `code`, not on `title`.

@@ -13,6 +13,8 @@ Rules (figures from the yearly tables in `tables.py`):
   the rest. Amounts are integer KRW; the surcharge and the co-pay are rounded down to the won.
 - Private (non-insured) visits are priced from the caregiver's hourly rate, paid in full by the
   family, and do not touch the limit.
+- A month after the last table in the data is priced provisionally with the latest table
+  (`MonthStatement.pricing.provisional`); see `tables.resolve`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from homecare_backend.billing.tables import (
     CopayCategory,
     Grade,
     LtcTable,
+    TableChoice,
+    resolve,
     table_for,
 )
 
@@ -201,6 +205,7 @@ class MonthStatement:
     limit_krw: int
     table_year: int
     charges: list[ChargeSplit]
+    pricing: TableChoice
 
     @property
     def limit_used_krw(self) -> int:
@@ -218,7 +223,8 @@ def split_month(
     year: int, month: int, grade: Grade, category: CopayCategory, charges: Sequence[Charge]
 ) -> MonthStatement:
     """Split one recipient's month of charges (all starting in that Asia/Seoul month)."""
-    table = table_for(date(year, month, 1))
+    pricing = resolve(date(year, month, 1))
+    table = pricing.table
     limit = table.monthly_limit.by_grade[grade]
     rate = table.copay_percent[category]
     remaining = limit
@@ -248,4 +254,4 @@ def split_month(
                 private_krw=0,
             )
         )
-    return MonthStatement(year, month, grade, category, rate, limit, table.year, splits)
+    return MonthStatement(year, month, grade, category, rate, limit, table.year, splits, pricing)

@@ -8,9 +8,7 @@ from fastapi import APIRouter, Path
 from homecare_backend.api import OBJECT_ERRORS, STRICT_QUERY
 from homecare_backend.auth.deps import CurrentUser
 from homecare_backend.billing import service
-from homecare_backend.billing.calculator import SEOUL
 from homecare_backend.billing.schemas import BookingSplitOut, ChargeSplitOut, MonthOut
-from homecare_backend.billing.tables import table_for
 from homecare_backend.bookings import service as bookings_service
 from homecare_backend.db import SessionDep
 from homecare_backend.recipients import service as recipients_service
@@ -34,10 +32,10 @@ async def get_booking_split(
 ) -> BookingSplitOut:
     booking = await bookings_service.get_visible(session, user, booking_id)
     recipient, statement, mine = await service.booking_split(session, booking)
-    unverified = table_for(mine.start.astimezone(SEOUL).date()).unverified
     return BookingSplitOut(
         booking=ChargeSplitOut.of(mine),
-        month=MonthOut.of(recipient.id, recipient.care_grade, statement, unverified),
+        provisional=statement.pricing.provisional,
+        month=MonthOut.of(recipient.id, recipient.care_grade, statement),
     )
 
 
@@ -53,5 +51,4 @@ async def get_recipient_month(
     recipient = await recipients_service.get_visible(session, user, recipient_id)
     year, mon = (int(part) for part in month.split("-"))
     statement = await service.statement(session, recipient, year, mon)
-    unverified = table_for(service.month_start(year, mon)).unverified
-    return MonthOut.of(recipient.id, recipient.care_grade, statement, unverified)
+    return MonthOut.of(recipient.id, recipient.care_grade, statement)

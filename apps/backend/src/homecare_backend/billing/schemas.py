@@ -1,11 +1,42 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
 from homecare_backend.billing.calculator import ChargeSplit, MonthStatement
+from homecare_backend.billing.tables import TableChoice
+
+
+class PricingOut(BaseModel):
+    """Which 장기요양 table priced the month, and whether only provisionally (no table for
+    that year in the data yet: the latest one is used and the family is told so)."""
+
+    table_year: int
+    notice: str = Field(description="The notice (고시) the table's figures come from")
+    effective_from: date
+    effective_to: date
+    provisional: bool = Field(
+        description="True when the month is after the table's effective dates"
+    )
+    reason: str | None = Field(description="Why the price is provisional and what happens next")
+    unverified_figures: list[str] = Field(
+        description="Figure groups of the table not checked against the notice itself"
+    )
+
+    @classmethod
+    def of(cls, choice: TableChoice) -> PricingOut:
+        table = choice.table
+        return cls(
+            table_year=table.year,
+            notice=table.source,
+            effective_from=table.effective_from,
+            effective_to=table.effective_to,
+            provisional=choice.provisional,
+            reason=choice.reason,
+            unverified_figures=table.unverified,
+        )
 
 
 class ChargeSplitOut(BaseModel):
@@ -49,6 +80,7 @@ class MonthOut(BaseModel):
     unverified_figures: list[str] = Field(
         description="Figure groups of the table not checked against the notice itself"
     )
+    pricing: PricingOut
     totals: ChargeSplitOut | None = None
     visits: list[ChargeSplitOut]
 
@@ -58,7 +90,6 @@ class MonthOut(BaseModel):
         recipient_id: uuid.UUID,
         grade: str | None,
         statement: MonthStatement,
-        unverified: list[str],
     ) -> MonthOut:
         insured = grade is not None
         return cls(
@@ -71,13 +102,16 @@ class MonthOut(BaseModel):
             limit_used_krw=statement.limit_used_krw,
             limit_remaining_krw=statement.limit_remaining_krw if insured else None,
             table_year=statement.table_year,
-            unverified_figures=unverified,
+            unverified_figures=statement.pricing.table.unverified,
+            pricing=PricingOut.of(statement.pricing),
             visits=[ChargeSplitOut.of(c) for c in statement.charges],
         )
 
 
 class BookingSplitOut(BaseModel):
-    """The split of one booking, before it is confirmed, with the month it falls in."""
+    """The split of one booking, before it is confirmed, with the month it falls in.
+    `provisional` repeats `month.pricing.provisional` so a client cannot miss it."""
 
     booking: ChargeSplitOut
+    provisional: bool
     month: MonthOut

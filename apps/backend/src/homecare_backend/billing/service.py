@@ -5,12 +5,16 @@ otherwise (no grade, or 동행) it is private and priced from the caregiver's ho
 month's limit is used by the visits that count (`COUNTED`) in the order they start; a booking
 not yet confirmed is priced as if it were added to them. Served times (`started_at`,
 `finished_at`) are priced when the visit has them, the scheduled ones before.
+
+A month after the last table in the data is priced provisionally (decision 0014): `quote`
+says so, the payment records it, and `final_share` prices the visit again at settlement,
+which waits until the year's table file is there.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +30,13 @@ from homecare_backend.billing.calculator import (
     split_month,
 )
 from homecare_backend.billing.models import COUNTED
-from homecare_backend.billing.tables import BathingKind, CopayCategory, Grade, NoTableError
+from homecare_backend.billing.tables import (
+    BathingKind,
+    CopayCategory,
+    Grade,
+    NoTableError,
+    TableChoice,
+)
 from homecare_backend.bookings.models import Booking, ServiceType
 from homecare_backend.caregivers.models import CaregiverProfile
 from homecare_backend.recipients.models import CareRecipient
@@ -80,7 +90,7 @@ async def price(session: AsyncSession, recipient: CareRecipient, booking: Bookin
             409,
             "no_fee_table",
             "No 장기요양 fee table for that date",
-            f"{exc}; visits are priced from {exc.day.year}'s table once it is published.",
+            f"{exc}; the first table in the data starts later.",
         ) from exc
 
 
@@ -147,10 +157,39 @@ async def booking_split(
     return recipient, month_statement, mine
 
 
+@dataclass(frozen=True)
+class Quote:
+    """What the family pays for a booking, and the table that priced it."""
+
+    family_krw: int
+    pricing: TableChoice
+
+
+async def quote(session: AsyncSession, booking: Booking) -> Quote:
+    """The family's share (co-pay + above the limit + private) and how it was priced."""
+    _, month_statement, mine = await booking_split(session, booking)
+    return Quote(mine.family_krw, month_statement.pricing)
+
+
 async def family_share(session: AsyncSession, booking: Booking) -> int:
     """What the family pays for this booking (co-pay + above the limit + private)."""
-    return (await booking_split(session, booking))[2].family_krw
+    return (await quote(session, booking)).family_krw
 
 
-def month_start(year: int, month: int) -> date:
-    return date(year, month, 1)
+async def final_share(session: AsyncSession, booking: Booking) -> int:
+    """The family's share priced with the table of the visit's own year, for settlement:
+    409 `fee_table_pending` for an insured visit while that year's table is not in the data."""
+    _, month_statement, mine = await booking_split(session, booking)
+    pricing = month_statement.pricing
+    insured = mine.private_krw == 0
+    if insured and pricing.provisional:
+        raise ProblemError(
+            409,
+            "fee_table_pending",
+            "The visit's fee table is not in the data yet",
+            f"This visit is priced provisionally with the {pricing.table.year} table; it is "
+            f"settled once the {pricing.day.year} table file is added "
+            "(docs/decisions/0014-provisional-pricing.md).",
+            table_year=pricing.table.year,
+        )
+    return mine.family_krw

@@ -2,7 +2,9 @@
 
 One JSON file per year in `tables/` (`ltc-<year>.json`) with its effective dates, the notice it
 comes from and, per figure group, whether the figure was checked against the notice itself. A
-visit is priced with the table in force on its (Asia/Seoul) date.
+visit is priced with the table in force on its (Asia/Seoul) date. A date after the last table
+(the next year's notice is not in the data yet) is priced *provisionally* with the latest table
+that started before it (decision 0014); a date before the first table has no price.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import enum
 import itertools
 import json
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from importlib import resources
@@ -137,8 +140,41 @@ def all_tables() -> tuple[LtcTable, ...]:
     return tuple(tables)
 
 
-def table_for(day: date) -> LtcTable:
+@dataclass(frozen=True)
+class TableChoice:
+    """The table a date is priced with, and whether it is only provisional for that date."""
+
+    table: LtcTable
+    day: date
+
+    @property
+    def provisional(self) -> bool:
+        return not self.table.covers(self.day)
+
+    @property
+    def reason(self) -> str | None:
+        if not self.provisional:
+            return None
+        return (
+            f"No 장기요양 table for {self.day.year} is in the data yet; priced provisionally with "
+            f"the {self.table.year} table ({self.table.source}). The price agreed now is kept; at "
+            f"settlement a lower share from the {self.day.year} figures is refunded, a higher "
+            "one is not charged."
+        )
+
+
+def resolve(day: date) -> TableChoice:
+    """The table in force on `day`, else (no table yet) the latest one that started before it."""
+    latest: LtcTable | None = None
     for table in all_tables():
-        if table.covers(day):
-            return table
-    raise NoTableError(day)
+        if table.effective_from > day:
+            break
+        latest = table
+    if latest is None:
+        raise NoTableError(day)
+    return TableChoice(latest, day)
+
+
+def table_for(day: date) -> LtcTable:
+    """The table `day` is priced with (see `resolve` for whether it is provisional)."""
+    return resolve(day).table

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from homecare_backend import metrics
 from homecare_backend.api import page_by_id
+from homecare_backend.billing import service as billing_service
 from homecare_backend.bookings.cancellation import (
     SEOUL,
     CancellationPolicy,
@@ -40,6 +41,7 @@ from homecare_backend.caregivers import service as caregivers_service
 from homecare_backend.caregivers.models import CaregiverProfile
 from homecare_backend.notifications import outbox
 from homecare_backend.payments import service as payments_service
+from homecare_backend.payments.models import Payment
 from homecare_backend.payments.provider import (
     PaymentProvider,
     ProviderError,
@@ -645,6 +647,8 @@ async def change_status(
         deal = cancellation_terms(booking, policy, paid, _CANCELLED_BY[target])
         why = f"{target.value} ({'free' if deal.free else 'late'} cancellation)"
         refund_due = payments_service.schedule_refund(payment, deal.refund_krw, why)
+    if target == S.SETTLED:
+        refund_due = await _settle_pricing(session, booking, payment)
     await _announce(session, booking, f"status_{target.value}")
     await session.commit()  # the cancellation and the refund it owes, together
     metrics.BOOKING_TRANSITIONS.labels(to=target.value).inc()
@@ -657,6 +661,18 @@ async def change_status(
             await session.rollback()
     await session.refresh(booking)
     return booking
+
+
+async def _settle_pricing(session: AsyncSession, booking: Booking, payment: Payment | None) -> int:
+    """Settlement prices the visit with its own year's table (409 `fee_table_pending` while an
+    insured visit's table is missing). A payment priced provisionally keeps its amount; a lower
+    final share is refunded, a higher one is not charged (decision 0014). Returns the refund."""
+    final = await billing_service.final_share(session, booking)
+    if payment is None or not payment.priced_provisionally:
+        return 0
+    year = booking.start_at.astimezone(SEOUL).year
+    why = f"settled with the {year} table (priced provisionally with {payment.table_year}'s)"
+    return payments_service.schedule_refund(payment, payment.amount_krw - final, why)
 
 
 async def record_served(

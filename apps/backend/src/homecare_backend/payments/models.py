@@ -4,7 +4,16 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, Enum, ForeignKey, Integer, String, func
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from homecare_backend.db import Base, new_id
@@ -43,6 +52,12 @@ class Payment(Base):
     provider: Mapped[str] = mapped_column(String(20))
     payment_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     amount_krw: Mapped[int] = mapped_column(Integer)
+    # The 장기요양 table year that priced amount_krw; provisional when the visit's year had no
+    # table yet (settlement prices it again and refunds a lower share: decision 0014).
+    table_year: Mapped[int | None] = mapped_column(Integer)
+    priced_provisionally: Mapped[bool] = mapped_column(
+        Boolean, server_default="false", default=False
+    )
     refunded_krw: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
     refunds_made: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
     # A refund decided (committed with the cancellation) but not yet confirmed by the provider.

@@ -48,8 +48,15 @@ async def create_payment(
     booking_id: uuid.UUID, request: Request, user: FamilyUser, session: SessionDep
 ) -> JSONResponse:
     booking = await bookings_service.get_owned(session, user, booking_id)
-    amount = await billing_service.family_share(session, booking)
-    payment, created = await service.create(session, booking, amount, _provider(request).name)
+    quote = await billing_service.quote(session, booking)
+    payment, created = await service.create(
+        session,
+        booking,
+        quote.family_krw,
+        _provider(request).name,
+        table_year=quote.pricing.table.year,
+        provisional=quote.pricing.provisional,
+    )
     return JSONResponse(_json(payment), status_code=201 if created else 200)
 
 

@@ -22,6 +22,11 @@ class PaymentOut(BaseModel):
     order_id: str
     provider: str
     amount_krw: int
+    table_year: int | None = Field(description="The 장기요양 table year that priced the amount")
+    priced_provisionally: bool = Field(
+        description="Priced with the latest table because the visit's year has none yet: the "
+        "amount stays; settlement refunds a lower final share"
+    )
     refunded_krw: int
     refund_due_krw: int
     status: PaymentStatus

@@ -76,9 +76,16 @@ async def for_booking(
 
 
 async def create(
-    session: AsyncSession, booking: Booking, amount_krw: int, provider: str
+    session: AsyncSession,
+    booking: Booking,
+    amount_krw: int,
+    provider: str,
+    *,
+    table_year: int | None = None,
+    provisional: bool = False,
 ) -> tuple[Payment, bool]:
-    """The booking's payment (created if missing); `True` when it was created now."""
+    """The booking's payment (created if missing); `True` when it was created now. The amount
+    is fixed here: what the family agrees to, also when it was priced provisionally."""
     if booking.status not in PAYABLE:
         raise _not_payable(booking)
     if amount_krw <= 0:
@@ -96,6 +103,8 @@ async def create(
         order_id=f"hc-{booking.id.hex}",
         provider=provider,
         amount_krw=amount_krw,
+        table_year=table_year,
+        priced_provisionally=provisional,
         status=PaymentStatus.PENDING,
     )
     session.add(payment)
