@@ -233,15 +233,18 @@ ROUTES: list[tuple[str, str, str, Any, str, list[str]]] = [
      {"from_date": "{series_next}", "count": 1,
       "slots": [{"weekday": "WEEKDAY", "start": "11:00", "duration_minutes": 60}]},
      "family_a", ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b", "admin"]),
-    ("get care request", "GET", "/v1/care-requests/{care_request}", None, "family_a",
-     ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b"]),
+    ("get care request", "GET", "/v1/care-requests/{care_request}", None, "viewer",
+     ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b", "invitee"]),
     ("choose care candidate", "POST", "/v1/care-requests/{care_request}/choose",
      {"caregiver_id": "{caregiver}"}, "family_a",
-     ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b", "admin"]),
+     ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b", "admin",
+     "viewer", "invitee"]),
     ("dispatch care request", "POST", "/v1/care-requests/{care_request}/dispatch", None,
-     "family_a", ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b", "admin"]),
+     "family_a", ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b", "admin",
+     "viewer", "invitee"]),
     ("cancel care request", "POST", "/v1/care-requests/{care_request}/cancel", None,
-     "family_a", ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b", "admin"]),
+     "family_a", ["family_b", "caregiver_a", "caregiver_b", "agency_admin_b", "admin",
+     "viewer", "invitee"]),
     ("delete recipient", "DELETE", "/v1/recipients/{recipient}", None, "admin",
      ["family_b", "caregiver_a", "agency_admin_b", "viewer"]),
     ("list members", "GET", "/v1/recipients/{recipient}/members", None, "viewer",
@@ -409,6 +412,8 @@ async def test_lists_are_scoped(
     assert len(await ids("/v1/caregivers", "admin")) == 2
     assert await ids("/v1/care-requests", "family_a") == {world.ids["care_request"]}
     assert await ids("/v1/care-requests", "family_b") == set()
+    assert await ids("/v1/care-requests", "viewer") == {world.ids["care_request"]}
+    assert await ids("/v1/care-requests", "invitee") == set()
     assert await ids("/v1/care-requests", "admin") == {world.ids["care_request"]}
     for role in ("caregiver_a", "agency_admin_b"):
         listed = await client.get("/v1/care-requests", headers=a[role].headers)

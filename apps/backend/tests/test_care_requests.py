@@ -370,3 +370,64 @@ async def test_matching_unreachable_is_a_503_and_stores_nothing(
     assert answer.status_code == 503
     assert answer.json()["code"] == "matching_unavailable"
     assert await count_requests(engine) == 0
+
+
+async def test_sharing_members_see_requests_and_only_owners_act(
+    client: httpx.AsyncClient, engine: AsyncEngine, home: Any, make_actor: MakeActor
+) -> None:
+    """A viewer of a shared recipient reads its care requests and candidates; picking,
+    dispatching, withdrawing and asking are for owners (403 not_owner); an unrelated family
+    gets 404 and an empty list. A second owner acts on a request the first one made."""
+    owner, viewer, stranger = home.owner, home.viewer, home.stranger
+    await make_actor(Role.CAREGIVER)  # a verified caregiver for the stand-in matcher to rank
+    made = await client.post(
+        "/v1/care-requests",
+        json={"recipient_id": home.recipient_id, "schedule": one_off(in_days(4))},
+        headers=owner.headers,
+    )
+    assert made.status_code == 201, made.text
+    request = made.json()
+    assert request["candidates"], request
+    url = f"/v1/care-requests/{request['id']}"
+
+    seen = await client.get(url, headers=viewer.headers)
+    assert seen.status_code == 200, seen.text
+    assert seen.json()["candidates"] == request["candidates"]
+    listed = await client.get("/v1/care-requests", headers=viewer.headers)
+    assert [r["id"] for r in listed.json()["items"]] == [request["id"]]
+
+    before = await count_requests(engine)
+    asked = await client.post(
+        "/v1/care-requests",
+        json={"recipient_id": home.recipient_id, "schedule": one_off(in_days(5))},
+        headers=viewer.headers,
+    )
+    assert (asked.status_code, asked.json()["code"]) == (403, "not_owner")
+    pick = {"caregiver_id": request["candidates"][0]["caregiver_id"]}
+    for action, body in (("choose", pick), ("dispatch", None), ("cancel", None)):
+        refused = await client.post(f"{url}/{action}", json=body, headers=viewer.headers)
+        assert (refused.status_code, refused.json()["code"]) == (403, "not_owner"), action
+    assert await count_requests(engine) == before
+    unchanged = await client.get(url, headers=owner.headers)
+    assert (unchanged.json()["status"], unchanged.json()["booking_id"]) == ("open", None)
+
+    for action, body in (("", None), ("/choose", pick), ("/cancel", None)):
+        method = "GET" if not action else "POST"
+        hidden = await client.request(method, f"{url}{action}", json=body, headers=stranger.headers)
+        assert (hidden.status_code, hidden.json()["code"]) == (404, "care_request_not_found")
+    theirs = await client.get("/v1/care-requests", headers=stranger.headers)
+    assert theirs.json()["items"] == []
+
+    # A second owner (invited as owner) withdraws the request the first owner made.
+    co_owner = await make_actor(Role.FAMILY)
+    invited = await client.post(
+        f"/v1/recipients/{home.recipient_id}/invitations",
+        json={"email": co_owner.email, "role": "owner"},
+        headers=owner.headers,
+    )
+    accepted = await client.post(
+        f"/v1/invitations/{invited.json()['id']}/accept", headers=co_owner.headers
+    )
+    assert accepted.status_code == 200, accepted.text
+    withdrawn = await client.post(f"{url}/cancel", headers=co_owner.headers)
+    assert (withdrawn.status_code, withdrawn.json()["status"]) == (200, "cancelled")

@@ -53,7 +53,7 @@ async def create_care_request(
 @router.get(
     "",
     operation_id="list_care_requests",
-    summary="Your care requests, oldest first",
+    summary="Care requests for the recipients you share (owner or viewer), oldest first",
     responses=OBJECT_ERRORS,
 )
 async def list_care_requests(

@@ -5,6 +5,10 @@ produces visits), ranked by matching once when it is made (the answer is stored 
 each candidate's score breakdown), then either the family picks a candidate (the visit or series
 is offered to them) or dispatch offers it in waves to the stored candidates. Either way the
 booking is created and linked in the same transaction as the request's change.
+
+Requests follow family sharing (decision 0012): every family member sharing the recipient sees
+its requests and their candidates; only the recipient's owners (any owner, not only the one who
+asked) pick, dispatch or withdraw them — a viewer gets 403 `not_owner`, anyone else 404.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ def visible_to(user: User) -> Select[CareRequest]:
     if user.role == Role.PLATFORM_ADMIN:
         return stmt
     if user.role == Role.FAMILY:
-        return stmt.where(CareRequest.family_id == user.id)
+        return stmt.where(CareRequest.recipient_id.in_(recipients_service.shared_with(user.id)))
     raise ProblemError(
         403, "forbidden_role", "Not allowed for your role", "Care requests belong to families."
     )
@@ -65,10 +69,12 @@ async def get_visible(
 
 
 async def _get_open(session: AsyncSession, user: User, request_id: uuid.UUID) -> CareRequest:
-    """The family's own open request, locked (concurrent picks serialise on it)."""
+    """An open request of a recipient `user` owns, locked (concurrent picks serialise on it)."""
     request = await get_visible(session, user, request_id, lock=True)
-    if request.family_id != user.id:
-        raise ProblemError(403, "not_owner", "Only the family can do this", "Ask the family.")
+    if user.role != Role.FAMILY or not await recipients_service.is_owner(
+        session, request.recipient_id, user.id
+    ):
+        raise recipients_service.not_owner()  # viewers sharing the recipient only watch
     if request.status != CareRequestStatus.OPEN:
         raise ProblemError(
             409,
