@@ -52,6 +52,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/agencies/{agency_id}/statements/{month}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An agency's month per recipient: NHIS claim, co-pay, EVV exceptions flagged */
+        get: operations["get_agency_statement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agencies/{agency_id}/statements/{month}/csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An agency's month as CSV (UTF-8 with BOM, opens in Excel) */
+        get: operations["download_agency_statement_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/agencies/{agency_id}/statements/{month}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An agency's month as PDF */
+        get: operations["download_agency_statement_pdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/login": {
         parameters: {
             query?: never;
@@ -471,7 +522,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your care requests, oldest first */
+        /** Care requests for the recipients you share (owner or viewer), oldest first */
         get: operations["list_care_requests"];
         put?: never;
         /** Ask for care for one of your recipients; matching ranks caregivers at once */
@@ -664,6 +715,57 @@ export interface paths {
         };
         /** A caregiver's reviews and rating summary */
         get: operations["list_caregiver_reviews"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/caregivers/{caregiver_id}/statements/{month}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A caregiver's month: visits served, hours, surcharge hours, earnings */
+        get: operations["get_caregiver_statement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/caregivers/{caregiver_id}/statements/{month}/csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A caregiver's month as CSV (UTF-8 with BOM, opens in Excel) */
+        get: operations["download_caregiver_statement_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/caregivers/{caregiver_id}/statements/{month}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A caregiver's month as PDF */
+        get: operations["download_caregiver_statement_pdf"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1297,6 +1399,28 @@ export interface components {
             name: string;
         };
         /**
+         * AgencyStatementOut
+         * @description An agency's month (Asia/Seoul): per recipient, the NHIS claim and the family's co-pay
+         *     for the visits its caregivers served, with EVV exceptions flagged.
+         */
+        AgencyStatementOut: {
+            /**
+             * Agency Id
+             * Format: uuid
+             */
+            agency_id: string;
+            /** Agency Name */
+            agency_name: string;
+            /**
+             * Month
+             * @example 2025-03
+             */
+            month: string;
+            /** Recipients */
+            recipients: components["schemas"]["RecipientClaimsOut"][];
+            totals: components["schemas"]["ClaimTotalsOut"];
+        };
+        /**
          * Availability
          * @description Recurring weekly slots (Asia/Seoul); slots on one weekday must not overlap.
          * @example {
@@ -1626,6 +1750,106 @@ export interface components {
             verification_status: "pending" | "verified" | "rejected";
             /** Verified At */
             verified_at: string | null;
+        };
+        /**
+         * CaregiverStatementOut
+         * @description A caregiver's month (Asia/Seoul): the visits served, hours, surcharge hours, earnings.
+         */
+        CaregiverStatementOut: {
+            /** Base Krw */
+            base_krw: number;
+            /**
+             * Caregiver Id
+             * Format: uuid
+             */
+            caregiver_id: string;
+            /** Caregiver Name */
+            caregiver_name: string;
+            /** Earnings Krw */
+            earnings_krw: number;
+            /**
+             * Exception Visits
+             * @description Visits with EVV exceptions (any state)
+             */
+            exception_visits: number;
+            /**
+             * Hourly Rate Krw
+             * @description The profile's hourly rate the month is paid at
+             */
+            hourly_rate_krw: number;
+            /** Lines */
+            lines: components["schemas"]["CaregiverVisitOut"][];
+            /**
+             * Month
+             * @example 2025-03
+             */
+            month: string;
+            /**
+             * Served Hours
+             * @description served_minutes / 60, to two decimals
+             */
+            served_hours: number;
+            /** Served Minutes */
+            served_minutes: number;
+            /** Surcharge Krw */
+            surcharge_krw: number;
+            surcharge_minutes: components["schemas"]["SurchargeMinutesOut"];
+            /** Visits */
+            visits: number;
+        };
+        /** CaregiverVisitOut */
+        CaregiverVisitOut: {
+            /**
+             * Base Krw
+             * @description Hourly rate × time served
+             */
+            base_krw: number;
+            /**
+             * Booking Id
+             * Format: uuid
+             */
+            booking_id: string;
+            /** Earnings Krw */
+            earnings_krw: number;
+            /**
+             * End At
+             * Format: date-time
+             * @description Planned end
+             */
+            end_at: string;
+            /** Exceptions */
+            exceptions: components["schemas"]["ExceptionFlagOut"][];
+            /**
+             * Finished At
+             * @description Checked out (server clock)
+             */
+            finished_at: string | null;
+            /** Recipient Name */
+            recipient_name: string;
+            /**
+             * Served Minutes
+             * @description 0 while the served start is unknown
+             */
+            served_minutes: number;
+            /**
+             * Start At
+             * Format: date-time
+             * @description Planned start
+             */
+            start_at: string;
+            /**
+             * Started At
+             * @description Checked in (server clock)
+             */
+            started_at: string | null;
+            /** Status */
+            status: string;
+            /**
+             * Surcharge Krw
+             * @description The surcharges' share of the rate
+             */
+            surcharge_krw: number;
+            surcharge_minutes: components["schemas"]["SurchargeMinutesOut"];
         };
         /**
          * CareLogIn
@@ -1983,6 +2207,91 @@ export interface components {
              */
             caregiver_id: string;
         };
+        /** ClaimTotalsOut */
+        ClaimTotalsOut: {
+            /** Above Limit Krw */
+            above_limit_krw: number;
+            /** Amount Krw */
+            amount_krw: number;
+            /**
+             * Copay Krw
+             * @description The family's co-pay (본인부담금)
+             */
+            copay_krw: number;
+            /** Exception Visits */
+            exception_visits: number;
+            /** Family Krw */
+            family_krw: number;
+            /**
+             * Nhis Krw
+             * @description NHIS-claimable (공단부담금)
+             */
+            nhis_krw: number;
+            /**
+             * Nhis Under Review Krw
+             * @description Of nhis_krw: visits with an open exception
+             */
+            nhis_under_review_krw: number;
+            /** Private Krw */
+            private_krw: number;
+            /** Visits */
+            visits: number;
+        };
+        /** ClaimVisitOut */
+        ClaimVisitOut: {
+            /**
+             * Above Limit Krw
+             * @description Above the month's limit: the family pays 100%
+             */
+            above_limit_krw: number;
+            /**
+             * Amount Krw
+             * @description 급여비용: the fee with surcharges (or private price)
+             */
+            amount_krw: number;
+            /**
+             * Booking Id
+             * Format: uuid
+             */
+            booking_id: string;
+            /** Caregiver Name */
+            caregiver_name: string;
+            /**
+             * Copay Krw
+             * @description 본인부담금 within the limit
+             */
+            copay_krw: number;
+            /** Exceptions */
+            exceptions: components["schemas"]["ExceptionFlagOut"][];
+            /** Family Krw */
+            family_krw: number;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Nhis Krw
+             * @description 공단부담금: claimable from NHIS
+             */
+            nhis_krw: number;
+            /**
+             * Private Krw
+             * @description Non-insured: the family pays
+             */
+            private_krw: number;
+            /** Served Minutes */
+            served_minutes: number;
+            /**
+             * Start At
+             * Format: date-time
+             */
+            start_at: string;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Under Review
+             * @description An EVV exception is still open
+             */
+            under_review: boolean;
+        };
         /** ComponentOut */
         ComponentOut: {
             /**
@@ -2113,6 +2422,20 @@ export interface components {
              * Format: uuid
              */
             booking_id: string;
+        };
+        /** ExceptionFlagOut */
+        ExceptionFlagOut: {
+            /**
+             * Reason
+             * @example outside_geofence
+             */
+            reason: string;
+            /**
+             * Status
+             * @description open, accepted or rejected
+             * @example open
+             */
+            status: string;
         };
         /**
          * ExceptionReason
@@ -2676,6 +2999,35 @@ export interface components {
             /** Unread Count */
             unread_count: number;
         };
+        /** RecipientClaimsOut */
+        RecipientClaimsOut: {
+            /** Care Grade */
+            care_grade: string | null;
+            /** Copay Category */
+            copay_category: string;
+            /** Copay Percent */
+            copay_percent: number | null;
+            /**
+             * Limit Krw
+             * @description 월 한도액; null without a 장기요양 grade
+             */
+            limit_krw: number | null;
+            /**
+             * Limit Used Krw
+             * @description By every provider's visits of the month that count
+             */
+            limit_used_krw: number;
+            /** Name */
+            name: string;
+            /**
+             * Recipient Id
+             * Format: uuid
+             */
+            recipient_id: string;
+            totals: components["schemas"]["ClaimTotalsOut"];
+            /** Visits */
+            visits: components["schemas"]["ClaimVisitOut"][];
+        };
         /**
          * RecipientIn
          * @description A care recipient. `care_grade`: 장기요양등급 1–5, `cognitive` = 인지지원등급, null = none.
@@ -3170,6 +3522,27 @@ export interface components {
             expires_in: number;
             /** Ticket */
             ticket: string;
+        };
+        /**
+         * SurchargeMinutesOut
+         * @description Minutes served under each surcharge (never stacked: each minute counts once).
+         */
+        SurchargeMinutesOut: {
+            /**
+             * Evening
+             * @description 18:00–22:00 (+20%)
+             */
+            evening: number;
+            /**
+             * Holiday
+             * @description Sundays and public holidays (+30%)
+             */
+            holiday: number;
+            /**
+             * Night
+             * @description 22:00–06:00 (+30%)
+             */
+            night: number;
         };
         /**
          * TagResult
@@ -3748,6 +4121,213 @@ export interface operations {
             };
             /** @description Body larger than 1 MiB */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_agency_statement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agency_id: string;
+                /** @description YYYY-MM (Asia/Seoul) */
+                month: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgencyStatementOut"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_agency_statement_csv: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agency_id: string;
+                /** @description YYYY-MM (Asia/Seoul) */
+                month: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The statement as CSV: UTF-8 with a byte-order mark, Korean headers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_agency_statement_pdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agency_id: string;
+                /** @description YYYY-MM (Asia/Seoul) */
+                month: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The statement as a PDF (A4, Korean) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6859,6 +7439,213 @@ export interface operations {
             };
             /** @description Not found (or not yours) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_caregiver_statement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caregiver_id: string;
+                /** @description YYYY-MM (Asia/Seoul) */
+                month: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaregiverStatementOut"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_caregiver_statement_csv: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caregiver_id: string;
+                /** @description YYYY-MM (Asia/Seoul) */
+                month: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The statement as CSV: UTF-8 with a byte-order mark, Korean headers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_caregiver_statement_pdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                caregiver_id: string;
+                /** @description YYYY-MM (Asia/Seoul) */
+                month: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The statement as a PDF (A4, Korean) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
