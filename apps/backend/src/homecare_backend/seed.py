@@ -16,6 +16,7 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -27,6 +28,7 @@ from homecare_backend.db import create_engine
 from homecare_backend.models import (
     Agency,
     Booking,
+    BookingMessage,
     CaregiverDayOff,
     CaregiverProfile,
     CaregiverWeeklySlot,
@@ -95,6 +97,18 @@ COPAY = ["standard", "reduced_40", "reduced_60", "basic_livelihood"]
 # A month of 방문요양 for 한말순 (grade 3): every day but Sundays and holidays this month,
 # 14:00–18:00 Seoul time with caregiver 이순자; it crosses the month's limit near the end.
 MONTH_RECIPIENT, MONTH_CAREGIVER = 0, 1
+# Last month, served in full: 한덕구 (grade 4) with 김영희 (caregiver1, of the demo agency), so
+# both have a statement month with figures — plain mornings, evenings (+20%), a late evening
+# into the night (+30%) and a Sunday (+30%), and one late check-in the agency has accepted.
+STATEMENT_RECIPIENT, STATEMENT_CAREGIVER = 1, 0
+# A message thread on 한말순's next visit (booking 0): 한가족, the caregiver 김영희 and 서보호, who
+# shares 한말순 as a viewer. (sender login, role, hours before now, body)
+THREAD_BOOKING = 0
+THREAD = [
+    ("family1", "family", 20, "내일 오전 방문 때 혈압약 드시는 것 한 번 더 확인 부탁드려요."),
+    ("caregiver1", "caregiver", 19, "네, 식사 후에 복약 확인하고 돌봄일지에 적어 두겠습니다."),
+    ("family2", "family", 3, "어머니가 요즘 무릎이 불편하다고 하셔서 산책은 짧게 부탁드립니다."),
+]
 
 
 # Care requests of 서보호 for 서정자 (recipient 2): an open weekly 방문목욕 request with its
@@ -290,6 +304,12 @@ def demo_rows() -> dict[type[Any], list[dict[str, Any]]]:
             demo_id("recipient", str(MONTH_RECIPIENT)), demo_id("caregiver", str(MONTH_CAREGIVER))
         )
     )
+    bookings.extend(
+        last_month_of_visits(
+            demo_id("recipient", str(STATEMENT_RECIPIENT)),
+            demo_id("caregiver", str(STATEMENT_CAREGIVER)),
+        )
+    )
     care_requests, offered = demo_care_requests(recipients)
     bookings.extend(offered)
     # One multi-row INSERT per table: every row names the same columns.
@@ -364,11 +384,30 @@ def visit_records(
                     "reason": "outside_geofence",
                     "detail": "350 m from the home; 150 m allowed (100 m fence + 50 m accuracy)",
                     "status": "open",
+                    "resolved_by": None,
+                    "resolved_at": None,
+                    "resolution_note": "",
                 }
             )
             continue
         checks.append(_check(info, "check_in", booking["started_at"], 8))
         checks.append(_check(info, "check_out", booking["finished_at"], 11))
+        late = booking["started_at"] - booking["start_at"]
+        if late > timedelta(minutes=30):
+            # Last month's late check-in, reviewed and accepted by the agency.
+            exceptions.append(
+                {
+                    "id": demo_id("exception", str(booking["id"])),
+                    "booking_id": booking["id"],
+                    "check_id": checks[-2]["id"],
+                    "reason": "check_in_far_from_start",
+                    "detail": f"Checked in {late.total_seconds() / 60:.0f} min after the start",
+                    "status": "accepted",
+                    "resolved_by": demo_id("user", "agency1"),
+                    "resolved_at": booking["finished_at"] + timedelta(days=1),
+                    "resolution_note": "버스 지연, 보호자 확인 완료 (종료도 40분 늦춤)",
+                }
+            )
     completed = next(b for b in bookings if b["id"] == demo_id("booking", str(COMPLETED_WITH_LOG)))
     log_id = demo_id("care_log", str(completed["id"]))
     content: dict[str, Any] = {
@@ -506,6 +545,53 @@ def month_of_visits(recipient_id: uuid.UUID, caregiver_id: uuid.UUID) -> list[di
     return visits
 
 
+def last_month_of_visits(recipient_id: uuid.UUID, caregiver_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Last month (Asia/Seoul), all served: Mon/Thu 09–12, Tue 18–21 (evening), the first
+    Wednesday 21–23 (evening into night) and the first Sunday 10–12; the first Thursday's
+    check-in came 40 minutes late (and so did its check-out)."""
+    first = datetime.now(SEOUL).date().replace(day=1)
+    day = (first - timedelta(days=1)).replace(day=1)
+    hours = {0: (9, 3), 3: (9, 3), 1: (18, 3)}
+    visits, firsts = [], set()
+    while day < first:
+        slot = hours.get(day.weekday())
+        if day.weekday() in (2, 6) and day.weekday() not in firsts:
+            firsts.add(day.weekday())
+            slot = (21, 2) if day.weekday() == 2 else (10, 2)
+        if slot is not None:
+            start = datetime.combine(day, time(slot[0]), SEOUL)
+            end = start + timedelta(hours=slot[1])
+            late = timedelta(minutes=40) if day.weekday() == 3 and day.day <= 7 else timedelta()
+            visits.append(
+                {
+                    "id": demo_id("visit", f"{recipient_id}:{day.isoformat()}"),
+                    "recipient_id": recipient_id,
+                    "caregiver_id": caregiver_id,
+                    "start_at": start,
+                    "end_at": end,
+                    "status": "completed",
+                    "started_at": start + late,
+                    "finished_at": end + late,
+                }
+            )
+        day += timedelta(days=1)
+    return visits
+
+
+def demo_thread(now: datetime) -> list[dict[str, Any]]:
+    booking_id = demo_id("booking", str(THREAD_BOOKING))
+    return [
+        {
+            "booking_id": booking_id,
+            "sender_id": demo_id("user", login),
+            "sender_role": role,
+            "body": body,
+            "created_at": now - timedelta(hours=hours_ago),
+        }
+        for login, role, hours_ago, body in THREAD
+    ]
+
+
 SEEDABLE_ENVS = ("dev", "test")
 
 
@@ -533,6 +619,18 @@ async def seed(engine: AsyncEngine, *, env: str | None = None) -> dict[str, int]
             stmt = insert(model).values(rows).on_conflict_do_nothing()
             result = await conn.execute(stmt)
             added[model.__tablename__] = result.rowcount
+        # Messages take their ids from the table's identity (ids order a thread): the demo
+        # thread is written once, when its booking has no messages yet.
+        thread = demo_thread(datetime.now(UTC))
+        started = await conn.scalar(
+            select(BookingMessage.id)
+            .where(BookingMessage.booking_id == thread[0]["booking_id"])
+            .limit(1)
+        )
+        added[BookingMessage.__tablename__] = 0
+        if started is None:
+            await conn.execute(insert(BookingMessage).values(thread))
+            added[BookingMessage.__tablename__] = len(thread)
     return added
 
 
