@@ -13,12 +13,15 @@ Excluded: `GET /v1/events` — an endless SSE stream (tested in test_events.py).
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -485,3 +488,42 @@ def test_schema_documents_problem_json_and_examples(api: dict[str, Any]) -> None
             for status, response in operation["responses"].items():
                 if status.startswith("4"):
                     assert "application/problem+json" in response["content"], (path, method)
+
+
+def test_no_credentials_all_checks(api: dict[str, Any], tmp_path: Path) -> None:
+    """`st run --checks all` as an outsider would run it: no credentials configured at all.
+
+    Every operation then meets its authentication: protected ones must answer 401 problem+json
+    (never 2xx: `ignored_auth`), including to tokens schemathesis makes up; open ones (sign-up,
+    login, the webhook, the VAPID key) are fuzzed as usual. All checks, every phase but the
+    stateful one (its links need objects that only an authenticated caller can create).
+    """
+    st = Path(sys.executable).with_name("st")
+    # `--exclude-path`: the endless SSE stream, as in the tests above.
+    command = [
+        str(st),
+        "run",
+        f"{api['base_url']}/openapi.json",
+        "--checks",
+        "all",
+        "--phases",
+        "examples,coverage,fuzzing",
+        "--max-examples",
+        "25",
+        "--seed",
+        "2026",
+        "--generation-deterministic",
+        "--workers",
+        "1",
+        "--exclude-path",
+        "/v1/events",
+        "--no-color",
+        "--report",
+        "junit",
+        "--report-dir",
+        str(tmp_path),
+    ]
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=1500, check=False, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stdout[-20000:] + result.stderr[-5000:]
