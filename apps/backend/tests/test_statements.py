@@ -343,15 +343,24 @@ async def test_who_sees_which_statement(
         ):
             refused = await client.get(url, headers=who.headers)
             assert refused.status_code == status, (url, refused.text)
-    # A month without a fee table, for an agency with visits in it: 409, not 500.
+    # A year without a fee table yet is priced provisionally with the latest one (decision 0014),
+    # and the statements say so; before the first table there is no price: 409.
+    await cognitive_grade(engine, home)
     await served_visit(engine, home, day="2031-03-04", planned=("09:00", "11:00"))
-    late = await client.get(
-        f"/v1/agencies/{await agency_of(engine, home)}/statements/2031-03",
-        headers=home.agency_admin.headers,
-    )
-    assert late.status_code in (200, 409), late.text
-    if late.status_code == 409:
-        assert late.json()["code"] == "no_fee_table"
+    await served_visit(engine, home, day="2019-03-05", planned=("09:00", "11:00"))
+    later = f"/v1/agencies/{await agency_of(engine, home)}/statements/2031-03"
+    late = await client.get(later, headers=home.agency_admin.headers)
+    assert late.status_code == 200, late.text
+    assert late.json()["recipients"][0]["provisional"] is True
+    caregiver = f"/v1/caregivers/{home.caregiver.caregiver_id}/statements"
+    late = await client.get(f"{caregiver}/2031-03", headers=home.caregiver.headers)
+    assert (late.json()["provisional"], late.json()["earnings_krw"]) == (True, 30000)
+    assert (await client.get(f"{caregiver}/2025-03", headers=home.caregiver.headers)).json()[
+        "provisional"
+    ] is False
+    early = await client.get(f"{caregiver}/2019-03", headers=home.caregiver.headers)
+    assert early.status_code == 409, early.text
+    assert early.json()["code"] == "no_fee_table"
 
 
 async def agency_of(engine: AsyncEngine, home: Home) -> uuid.UUID:

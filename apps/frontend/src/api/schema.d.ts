@@ -1785,6 +1785,11 @@ export interface components {
              */
             month: string;
             /**
+             * Provisional
+             * @description Surcharge rates taken from an earlier year's table (no table for the year)
+             */
+            provisional: boolean;
+            /**
              * Served Hours
              * @description served_minutes / 60, to two decimals
              */
@@ -3019,6 +3024,11 @@ export interface components {
             limit_used_krw: number;
             /** Name */
             name: string;
+            /**
+             * Provisional
+             * @description Priced with an earlier year's table: that year's table is not in the data yet
+             */
+            provisional: boolean;
             /**
              * Recipient Id
              * Format: uuid

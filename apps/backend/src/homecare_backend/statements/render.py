@@ -327,4 +327,10 @@ def agency_pdf(s: AgencyStatement) -> bytes:
     )
     header, *lines = _agency_rows(s, _short)
     table = _table([str(h) for h in header], lines[:-1], lines[-1])
-    return _pdf(title, summary + table)
+    provisional = ", ".join(r.name for r in s.recipients if r.provisional)
+    note = (
+        f"<p class='meta'>잠정 산정(해당 연도 수가표 미반영): {html.escape(provisional)}</p>"
+        if provisional
+        else ""
+    )
+    return _pdf(title, summary + note + table)

@@ -90,6 +90,9 @@ class CaregiverStatementOut(BaseModel):
     surcharge_krw: int
     earnings_krw: int
     exception_visits: int = Field(description="Visits with EVV exceptions (any state)")
+    provisional: bool = Field(
+        description="Surcharge rates taken from an earlier year's table (no table for the year)"
+    )
     lines: list[CaregiverVisitOut]
 
     @classmethod
@@ -111,6 +114,7 @@ class CaregiverStatementOut(BaseModel):
             surcharge_krw=s.surcharge_krw,
             earnings_krw=s.earnings_krw,
             exception_visits=s.exception_visits,
+            provisional=s.provisional,
             lines=[CaregiverVisitOut.of(line) for line in s.lines],
         )
 
@@ -186,6 +190,9 @@ class RecipientClaimsOut(BaseModel):
     copay_percent: int | None
     limit_krw: int | None = Field(description="월 한도액; null without a 장기요양 grade")
     limit_used_krw: int = Field(description="By every provider's visits of the month that count")
+    provisional: bool = Field(
+        description="Priced with an earlier year's table: that year's table is not in the data yet"
+    )
     totals: ClaimTotalsOut
     visits: list[ClaimVisitOut]
 
@@ -199,6 +206,7 @@ class RecipientClaimsOut(BaseModel):
             copay_percent=r.copay_percent,
             limit_krw=r.limit_krw,
             limit_used_krw=r.limit_used_krw,
+            provisional=r.provisional,
             totals=_totals(r, len(r.lines)),
             visits=[ClaimVisitOut.of(line) for line in r.lines],
         )

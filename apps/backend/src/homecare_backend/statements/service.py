@@ -34,7 +34,7 @@ from homecare_backend.billing.calculator import (
     seoul_date,
     surcharge_seconds,
 )
-from homecare_backend.billing.tables import NoTableError, table_for
+from homecare_backend.billing.tables import NoTableError, resolve
 from homecare_backend.bookings.models import Booking
 from homecare_backend.caregivers import service as caregivers_service
 from homecare_backend.caregivers.models import CaregiverProfile
@@ -67,6 +67,7 @@ class CaregiverLine:
     base_krw: int
     surcharge_krw: int
     exceptions: list[ExceptionFlag]
+    provisional: bool = False  # surcharge rates from an earlier year's table (decision 0014)
 
     @property
     def earnings_krw(self) -> int:
@@ -105,6 +106,10 @@ class CaregiverStatement:
     def exception_visits(self) -> int:
         return sum(1 for line in self.lines if line.exceptions)
 
+    @property
+    def provisional(self) -> bool:
+        return any(line.provisional for line in self.lines)
+
 
 @dataclass(frozen=True)
 class ClaimLine:
@@ -132,6 +137,7 @@ class RecipientClaims:
     limit_krw: int | None
     limit_used_krw: int  # by every provider's visits of the month that count
     lines: list[ClaimLine]
+    provisional: bool = False  # priced with an earlier year's table (decision 0014)
 
     def total(self, attribute: str) -> int:
         return sum(int(getattr(line.split, attribute)) for line in self.lines)
@@ -226,12 +232,14 @@ def _caregiver_line(
     window = _served_window(booking)
     minutes: dict[Surcharge, int] = {}
     base = premium = served = 0
+    provisional = False
     if window is not None:
         start, end = window
         try:
-            table = table_for(seoul_date(start))
+            pricing = resolve(seoul_date(start))
         except NoTableError as exc:
             raise _no_table(exc) from exc
+        table, provisional = pricing.table, pricing.provisional
         percent = {
             Surcharge.EVENING: table.surcharge_percent.evening,
             Surcharge.NIGHT: table.surcharge_percent.night,
@@ -256,6 +264,7 @@ def _caregiver_line(
         base_krw=base,
         surcharge_krw=premium,
         exceptions=exceptions,
+        provisional=provisional,
     )
 
 
@@ -353,6 +362,7 @@ async def agency_statement(
                 limit_krw=month_split.limit_krw if insured else None,
                 limit_used_krw=month_split.limit_used_krw,
                 lines=lines,
+                provisional=month_split.pricing.provisional,
             )
         )
     recipients.sort(key=lambda r: (r.name, str(r.recipient_id)))
