@@ -14,6 +14,7 @@ import itertools
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -136,16 +137,22 @@ async def get_owned(session: AsyncSession, user: User, booking_id: uuid.UUID) ->
     return booking
 
 
-async def _announce(session: AsyncSession, booking: Booking, reason: str) -> None:
+async def _announce(
+    session: AsyncSession,
+    booking: Booking,
+    reason: str,
+    *,
+    caregiver_user_id: uuid.UUID | None = None,
+) -> None:
     """Tell every family member sharing the recipient, the caregiver (feed/SSE/push) and the
-    matching index."""
+    matching index — one outbox INSERT and one NOTIFY round trip. `caregiver_user_id` saves a
+    lookup when the caller already loaded the caregiver."""
     family = await recipients_service.member_user_ids(session, booking.recipient_id)
-    caregiver_user = None
-    if booking.caregiver_id is not None:
+    caregiver_user = caregiver_user_id
+    if booking.caregiver_id is not None and caregiver_user is None:
         caregiver_user = await session.scalar(
             select(CaregiverProfile.user_id).where(CaregiverProfile.id == booking.caregiver_id)
         )
-        await outbox.caregiver_changed(session, booking.caregiver_id, reason)
     payload = {
         "booking_id": str(booking.id),
         "status": booking.status.value,
@@ -153,7 +160,13 @@ async def _announce(session: AsyncSession, booking: Booking, reason: str) -> Non
         "reason": reason,
     }
     users = {u for u in (*family, caregiver_user) if u is not None}
-    await outbox.enqueue_many(session, [(u, "booking.status_changed", payload) for u in users])
+    events: list[tuple[uuid.UUID | None, str, dict[str, Any]]] = []
+    changed: list[uuid.UUID] = []
+    if booking.caregiver_id is not None:
+        events.append(outbox.caregiver_changed_event(booking.caregiver_id, reason))
+        changed.append(booking.caregiver_id)
+    events += [(u, "booking.status_changed", payload) for u in users]
+    await outbox.enqueue_many(session, events, caregivers_changed=changed)
 
 
 def _is_double_booking(exc: IntegrityError) -> bool:
@@ -185,8 +198,10 @@ async def add_booking(session: AsyncSession, user: User, data: BookingIn) -> Boo
     care request can link it in the same transaction)."""
     recipient = await recipients_service.get_owned(session, user, data.recipient_id)
     check_window(data.start_at)
+    caregiver_user_id = None
     if data.caregiver_id is not None:
-        await caregivers_service.get_visible(session, user, data.caregiver_id)
+        caregiver = await caregivers_service.get_visible(session, user, data.caregiver_id)
+        caregiver_user_id = caregiver.user_id
     booking = Booking(
         recipient_id=recipient.id,
         caregiver_id=data.caregiver_id,
@@ -204,15 +219,14 @@ async def add_booking(session: AsyncSession, user: User, data: BookingIn) -> Boo
         if _is_double_booking(exc):
             raise _double_booked() from exc
         raise
-    await _announce(session, booking, "created")
+    await _announce(session, booking, "created", caregiver_user_id=caregiver_user_id)
     return booking
 
 
 async def create(session: AsyncSession, user: User, data: BookingIn) -> Booking:
     booking = await add_booking(session, user, data)
-    await session.commit()
+    await session.commit()  # expire_on_commit=False; server defaults came back with the INSERT
     metrics.BOOKING_TRANSITIONS.labels(to=booking.status.value).inc()
-    await session.refresh(booking)
     return booking
 
 

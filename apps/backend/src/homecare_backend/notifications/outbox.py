@@ -21,14 +21,20 @@ CAREGIVER_CHANGED_CHANNEL = "homecare_caregiver_changed"
 
 
 async def enqueue_many(
-    session: AsyncSession, events: Iterable[tuple[uuid.UUID | None, str, dict[str, Any]]]
+    session: AsyncSession,
+    events: Iterable[tuple[uuid.UUID | None, str, dict[str, Any]]],
+    *,
+    caregivers_changed: Iterable[uuid.UUID] = (),
 ) -> int:
-    """Add (user_id, topic, payload) events; user_id None marks a system event (no feed)."""
+    """Add (user_id, topic, payload) events; user_id None marks a system event (no feed).
+    `caregivers_changed` are NOTIFYed to the matching index in the same round trip."""
     rows = [{"user_id": u, "topic": t, "payload": p} for u, t, p in events]
     if not rows:
         return 0
     await session.execute(insert(OutboxEvent), rows)
-    await session.execute(select(func.pg_notify(OUTBOX_CHANNEL, "")))
+    notices = [func.pg_notify(OUTBOX_CHANNEL, "")]
+    notices += [func.pg_notify(CAREGIVER_CHANGED_CHANNEL, str(c)) for c in caregivers_changed]
+    await session.execute(select(*notices))
     return len(rows)
 
 
@@ -38,10 +44,17 @@ async def notify_user(
     await enqueue_many(session, [(user_id, kind, payload)])
 
 
+def caregiver_changed_event(
+    caregiver_id: uuid.UUID, reason: str
+) -> tuple[None, str, dict[str, Any]]:
+    """The system event recording a change to a caregiver (for `enqueue_many`)."""
+    return (None, "caregiver.changed", {"caregiver_id": str(caregiver_id), "reason": reason})
+
+
 async def caregiver_changed(session: AsyncSession, caregiver_id: uuid.UUID, reason: str) -> None:
     """Record a change to a caregiver's profile, availability or bookings (same transaction)."""
     await enqueue_many(
         session,
-        [(None, "caregiver.changed", {"caregiver_id": str(caregiver_id), "reason": reason})],
+        [caregiver_changed_event(caregiver_id, reason)],
+        caregivers_changed=[caregiver_id],
     )
-    await session.execute(select(func.pg_notify(CAREGIVER_CHANGED_CHANNEL, str(caregiver_id))))

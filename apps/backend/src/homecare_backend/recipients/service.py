@@ -42,18 +42,19 @@ def shared_with(user_id: uuid.UUID, *, owners_only: bool = False) -> Select[uuid
 
 
 async def member_user_ids(session: AsyncSession, recipient_id: uuid.UUID) -> list[uuid.UUID]:
-    """Every family account sharing the recipient: the first owner, then members by joining."""
-    first = await session.scalar(
-        select(CareRecipient.family_id).where(CareRecipient.id == recipient_id)
-    )
-    if first is None:
+    """Every family account sharing the recipient: the first owner, then members by joining
+    (one query: this runs for every booking event)."""
+    rows = (
+        await session.execute(
+            select(CareRecipient.family_id, RecipientMember.user_id)
+            .outerjoin(RecipientMember, RecipientMember.recipient_id == CareRecipient.id)
+            .where(CareRecipient.id == recipient_id)
+            .order_by(RecipientMember.created_at, RecipientMember.user_id)
+        )
+    ).all()
+    if not rows:
         return []
-    others = await session.scalars(
-        select(RecipientMember.user_id)
-        .where(RecipientMember.recipient_id == recipient_id)
-        .order_by(RecipientMember.created_at, RecipientMember.user_id)
-    )
-    return [first, *others]
+    return [rows[0][0], *(member for _, member in rows if member is not None)]
 
 
 async def member_role(
