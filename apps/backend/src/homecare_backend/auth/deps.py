@@ -3,8 +3,13 @@
     async def handler(user: CurrentUser) -> ...                      # any signed-in user
     async def handler(user: Annotated[User, require_role(Role.CAREGIVER)]) -> ...
 
-The user is loaded in a short session of its own, so long-lived responses (SSE) hold no
-database connection. A token minted before a password change (older `token_version`) is refused.
+Route dependencies (`CurrentUser`, `require_role`) load the user in the request's own session
+(`SessionDep`, shared with the route by FastAPI's per-request dependency cache): one pool
+checkout per request, not one for the user and another for the route — under load each
+checkout is a wait in the pool's queue. The user is detached from that session, as before, so a
+rollback in the route does not expire it. `authenticate` without a session (the SSE stream)
+loads the user in a short session of its own, so the stream holds no database connection.
+A token minted before a password change (older `token_version`) is refused.
 """
 
 from __future__ import annotations
@@ -13,8 +18,10 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from homecare_backend.auth.tokens import InvalidTokenError, decode_access_token
+from homecare_backend.db import SessionDep
 from homecare_backend.notifications import service as notifications_service
 from homecare_backend.users import service as users_service
 from homecare_backend.users.models import Role, User
@@ -43,7 +50,9 @@ def _unauthenticated(code: str, detail: str) -> ProblemError:
     return ProblemError(401, code, "Authentication required", detail, headers=_CHALLENGE)
 
 
-async def authenticate(request: Request, token: str | None) -> User:
+async def authenticate(
+    request: Request, token: str | None, session: AsyncSession | None = None
+) -> User:
     if not token:
         raise _unauthenticated(
             "unauthenticated",
@@ -57,8 +66,13 @@ async def authenticate(request: Request, token: str | None) -> User:
             "invalid_token",
             "The access token is invalid or expired; get a new one with POST /v1/auth/refresh.",
         ) from exc
-    async with request.app.state.sessions() as session:
+    if session is None:
+        async with request.app.state.sessions() as own:
+            user = await users_service.get(own, claims.user_id)
+    else:
         user = await users_service.get(session, claims.user_id)
+        if user is not None:
+            session.expunge(user)
     if user is None or user.token_version != claims.token_version:
         raise _unauthenticated(
             "token_revoked", "This session has ended (password changed?); sign in again."
@@ -85,8 +99,9 @@ async def user_from_ticket(request: Request, ticket: str) -> User:
 async def current_user(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    session: SessionDep,
 ) -> User:
-    return await authenticate(request, credentials.credentials if credentials else None)
+    return await authenticate(request, credentials.credentials if credentials else None, session)
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

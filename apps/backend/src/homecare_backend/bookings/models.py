@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -95,7 +95,7 @@ class Booking(Base):
     __tablename__ = "bookings"
     # Server defaults (created_at, updated_at, notes) come back with the INSERT/UPDATE
     # (RETURNING), so a new booking needs no SELECT to be answered.
-    __mapper_args__: ClassVar[dict[str, Any]] = {"eager_defaults": True}
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012 - SQLAlchemy reads the dict
     __table_args__ = (
         CheckConstraint("end_at > start_at", name="ends_after_start"),
         CheckConstraint(f"status IN ({_ALL_SQL})", name="status_known"),

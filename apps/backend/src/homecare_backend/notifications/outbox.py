@@ -31,7 +31,8 @@ async def enqueue_many(
     rows = [{"user_id": u, "topic": t, "payload": p} for u, t, p in events]
     if not rows:
         return 0
-    await session.execute(insert(OutboxEvent), rows)
+    # One multi-row VALUES statement (the ORM's executemany form took one per key shape).
+    await session.execute(insert(OutboxEvent).values(rows))
     notices = [func.pg_notify(OUTBOX_CHANNEL, "")]
     notices += [func.pg_notify(CAREGIVER_CHANGED_CHANNEL, str(c)) for c in caregivers_changed]
     await session.execute(select(*notices))

@@ -5,6 +5,12 @@ PostgreSQL. Both run as real uvicorn processes; the clients contend for a limite
 (caregiver, hour) slots, so many attempts are refused, and after each run the database is
 checked for overlapping active bookings of one caregiver (must be 0).
 Writes build/bench/backend-bookings.json (format: docs/conventions.md).
+
+Bounded in time: a request gets `REQUEST_TIMEOUT_S` (above the API's worst case: one wait of
+SQLAlchemy's 30 s pool timeout, then a 503 `database_busy`), a request past it is counted as
+`timeout` with that latency instead of aborting the run (it used to: one httpx.ReadTimeout at
+200 clients on a loaded machine ended the bench with a traceback), and no request starts after
+`--max-seconds`. Status codes, timeouts and the requests not made are in the output.
 """
 
 from __future__ import annotations
@@ -43,6 +49,8 @@ OUT = Path("build/bench/backend-bookings.json")
 SECRET = "bench-jwt-secret-0123456789abcdefghijklmnop"  # noqa: S105 - throw-away bench key
 CAREGIVERS = 60
 SLOTS = 20  # hours per caregiver the clients fight over
+REQUEST_TIMEOUT_S = 45.0
+START_TIMEOUT_S = 180.0
 
 
 def baseline_app() -> Starlette:
@@ -155,15 +163,20 @@ def _start(
     return subprocess.Popen(args, env={**os.environ, **env})  # noqa: S603 - our own apps
 
 
-async def _wait_ready(port: int, path: str) -> None:
+async def _wait_ready(port: int, path: str, server: subprocess.Popen[bytes]) -> None:
+    """Up to `START_TIMEOUT_S`: the API imports a lot (WeasyPrint, SQLAlchemy models) and took
+    over 30 s to start on a machine at load ~20."""
+    deadline = time.monotonic() + START_TIMEOUT_S
     async with httpx.AsyncClient() as http:
-        for _ in range(300):
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                raise RuntimeError(f"server on port {port} exited with {server.returncode}")
             try:
                 await http.get(f"http://127.0.0.1:{port}{path}")
                 return
             except httpx.TransportError:
-                await asyncio.sleep(0.1)
-    raise RuntimeError(f"server on port {port} did not start")
+                await asyncio.sleep(0.2)
+    raise RuntimeError(f"server on port {port} did not start in {START_TIMEOUT_S:.0f} s")
 
 
 async def _load(
@@ -173,21 +186,33 @@ async def _load(
     clients: int,
     per_client: int,
     seed: int,
-) -> tuple[list[float], dict[int, int], float]:
+    max_seconds: float,
+) -> tuple[list[float], dict[str, int], float]:
     rng = random.Random(seed)
     day0 = (datetime.now(UTC) + timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
     latencies: list[float] = []
-    codes: dict[int, int] = {}
+    codes: dict[str, int] = {}
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    # The connect/pool waits are client-side and unbounded in effect (one connection per
+    # client); the read timeout bounds a request the server holds.
+    timeout = httpx.Timeout(REQUEST_TIMEOUT_S, pool=None)
     async with httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=60
+        base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=timeout
     ) as http:
+        began = time.perf_counter()
+        stop_at = began + max_seconds
+
+        def count(code: str) -> None:
+            codes[code] = codes.get(code, 0) + 1
 
         async def client(i: int) -> None:
             family_id, recipient_id = families[i % len(families)]
             token = issue_access_token(SECRET, family_id, Role.FAMILY, 0, 3600)
             headers = {"Authorization": f"Bearer {token}"}
-            for _ in range(per_client):
+            for done in range(per_client):
+                if time.perf_counter() > stop_at:
+                    codes["not_made"] = codes.get("not_made", 0) + per_client - done
+                    return
                 body = {
                     "recipient_id": str(recipient_id),
                     "caregiver_id": str(rng.choice(caregivers)),
@@ -195,11 +220,16 @@ async def _load(
                     "duration_minutes": 60,
                 }
                 started = time.perf_counter()
-                response = await http.post("/v1/bookings", json=body, headers=headers)
+                try:
+                    response = await http.post("/v1/bookings", json=body, headers=headers)
+                except httpx.TimeoutException:
+                    count("timeout")
+                except httpx.TransportError as exc:
+                    count(type(exc).__name__)
+                else:
+                    count(str(response.status_code))
                 latencies.append((time.perf_counter() - started) * 1000)
-                codes[response.status_code] = codes.get(response.status_code, 0) + 1
 
-        began = time.perf_counter()
         await asyncio.gather(*(client(i) for i in range(clients)))
         elapsed = time.perf_counter() - began
     return latencies, codes, elapsed
@@ -210,7 +240,7 @@ def pct(samples: list[float], q: int) -> float:
 
 
 async def measure(
-    pg: EmbeddedPostgres, which: str, clients: int, per_client: int
+    pg: EmbeddedPostgres, which: str, clients: int, per_client: int, max_seconds: float
 ) -> dict[str, Any]:
     name = f"bench_bookings_{which}"
     pg.create_database(name)
@@ -223,14 +253,16 @@ async def measure(
         env = {"HOMECARE_ENV": "test", "HOMECARE_DATABASE_URL": url, "HOMECARE_JWT_SECRET": SECRET,
                "HOMECARE_INLINE_DISPATCHER": "false", "HOMECARE_LOG_LEVEL": "WARNING"}  # fmt: skip
         server = _start("homecare_backend.main:create_app", port, env, factory=True)
-        await _wait_ready(port, "/healthz")
+        await _wait_ready(port, "/healthz", server)
     else:
         server = _start("homecare_testing.bench.bookings:baseline_app", port,
                         {"BENCH_DSN": dsn}, factory=True)  # fmt: skip
-        await _wait_ready(port, "/")
+        await _wait_ready(port, "/", server)
     try:
-        await _load(port, caregivers, families, clients, 2, seed=1)  # warm-up
-        latencies, codes, elapsed = await _load(port, caregivers, families, clients, per_client, 2)
+        await _load(port, caregivers, families, clients, 2, 1, max_seconds)  # warm-up
+        latencies, codes, elapsed = await _load(
+            port, caregivers, families, clients, per_client, 2, max_seconds
+        )
     finally:
         server.terminate()
         try:
@@ -238,8 +270,12 @@ async def measure(
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+    answered = sum(n for code, n in codes.items() if code.isdigit())
     return {
-        "throughput": len(latencies) / elapsed,
+        # Requests answered (any HTTP status: 201, 409, 503) per second; timeouts are not.
+        "throughput": answered / elapsed,
+        "elapsed_s": elapsed,
+        "load_avg": os.getloadavg(),
         "p50": pct(latencies, 50),
         "p99": pct(latencies, 99),
         "codes": codes,
@@ -251,10 +287,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--per-client", type=int, default=10)
+    parser.add_argument(
+        "--max-seconds", type=float, default=600, help="no request starts after this (per run)"
+    )
     args = parser.parse_args()
     with bench_postgres() as pg:
-        base = asyncio.run(measure(pg, "baseline", args.clients, args.per_client))
-        ours = asyncio.run(measure(pg, "api", args.clients, args.per_client))
+        base = asyncio.run(measure(pg, "baseline", args.clients, args.per_client, args.max_seconds))
+        ours = asyncio.run(measure(pg, "api", args.clients, args.per_client, args.max_seconds))
     label = f"{args.clients} concurrent clients"
     rows: list[dict[str, Any]] = [
         {"metric": f"booking create throughput, {label}", "value": round(ours["throughput"], 1),
@@ -266,6 +305,12 @@ def main() -> None:
         {"metric": "booking create p50", "value": round(ours["p50"], 1), "unit": "ms",
          "baseline": "bare Starlette + asyncpg INSERT, same run",
          "baseline_value": round(base["p50"], 1), "target": None},
+        {"metric": "answered 503 database_busy", "value": ours["codes"].get("503", 0),
+         "unit": "requests", "baseline": "baseline app",
+         "baseline_value": base["codes"].get("503", 0), "target": None},
+        {"metric": f"timed out (> {REQUEST_TIMEOUT_S:.0f} s)", "value": ours["codes"].get(
+            "timeout", 0), "unit": "requests", "baseline": "baseline app",
+         "baseline_value": base["codes"].get("timeout", 0), "target": "0"},
         {"metric": "overlapping active bookings after the run", "value": ours["double"],
          "unit": "rows", "baseline": "baseline app", "baseline_value": base["double"],
          "target": "0"},
@@ -275,7 +320,9 @@ def main() -> None:
         "name": "backend-bookings",
         "rows": rows,
         "status_codes": {"api": ours["codes"], "baseline": base["codes"]},
-        "load_avg": os.getloadavg()[0],
+        "elapsed_s": {"api": round(ours["elapsed_s"], 1), "baseline": round(base["elapsed_s"], 1)},
+        # 1/5/15-minute load averages at the end of each measured run (a busy host: say so).
+        "load_avg": {"api": ours["load_avg"], "baseline": base["load_avg"]},
     }
     OUT.write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
