@@ -13,6 +13,7 @@ named there; none of them is a default of the roles.
 
 from __future__ import annotations
 
+import calendar
 import functools
 import json
 import os
@@ -40,7 +41,27 @@ OTHER_CONTEXT = "someone-else@elsewhere"
 FLANNEL_CNI_IMAGE = "localhost/homecare/flannel-cni-plugin:cni-plugins-v0.9.1"
 
 failed: dict[str, str] = {}
-timings: dict[str, Any] = {"steps": {}, "images": {}}
+
+
+def _previous_cold_builds() -> dict[str, Any]:
+    """The cold figures of earlier runs: an image cached now keeps the time of its last build."""
+    try:
+        previous = json.loads(BENCH.read_text())
+    except (OSError, ValueError):
+        return {}
+    cold = previous.get("images_cold", {})
+    return cold if isinstance(cold, dict) else {}
+
+
+# steps: this run's seconds per step; images: this run's seconds per image ("cached" when warm);
+# images_cold: the last time each image was built from source here (seconds, date), kept across
+# warm runs; milestones: seconds from site.yml's start.
+timings: dict[str, Any] = {
+    "steps": {},
+    "images": {},
+    "images_cold": _previous_cold_builds(),
+    "milestones": {},
+}
 
 
 def record(key: str, seconds: float) -> None:
@@ -263,6 +284,12 @@ def test_builds() -> None:
             timings["images"][match.group(1)] = (
                 "cached" if match.group(2) == "cached" else int(match.group(3))
             )
+            if match.group(2) != "cached":
+                timings["images_cold"][match.group(1)] = {
+                    "seconds": int(match.group(3)),
+                    "date": time.strftime("%Y-%m-%d", time.gmtime()),
+                    "load_average": round(os.getloadavg()[0], 1),
+                }
     archives = sorted(p.name for p in Path(os.environ["HOMECARE_IMAGE_ARCHIVES"]).glob("*.tar"))
     assert len(archives) == 9, archives
 
@@ -295,6 +322,7 @@ def test_nodes_up() -> None:
 def test_site_yml() -> None:
     """site.yml whole: preflight to kubeadm init, CNI, join, labels, CSRs, kubeconfig merge."""
     require("nodes_up")
+    timings["site_yml_started"] = time.time()
     playbook("site.yml")
 
 
@@ -309,6 +337,14 @@ def test_every_node_ready_with_its_role_label() -> None:
     }
     assert labels[CONTROL_PLANE[0]]["homecare.io/role"] == "control-plane"
     assert labels[WORKER[0]]["homecare.io/role"] == "worker"
+    # When each node last became Ready, as the cluster recorded it, from site.yml's start.
+    for node in kube_json("get", "nodes")["items"]:
+        ready = next(c for c in node["status"]["conditions"] if c["type"] == "Ready")
+        at = calendar.timegm(time.strptime(ready["lastTransitionTime"], "%Y-%m-%dT%H:%M:%SZ"))
+        since = round(at - timings["site_yml_started"], 1)
+        timings["milestones"][f"{node['metadata']['name']}_ready"] = since
+    timings["milestones"]["first_node_ready"] = min(timings["milestones"].values())
+    print(f"    milestones (s after site.yml started): {json.dumps(timings['milestones'])}")
 
 
 @pytest.mark.timeout(600)
@@ -467,9 +503,72 @@ def test_reset_tears_the_cluster_down() -> None:
             assert not node_has(name, "/etc/kubernetes/kubelet.conf"), name
 
 
+def playbook_fails(name: str, *extra: str) -> str:
+    """Run playbook NAME expecting it to fail; return its output."""
+    log = STATE / "logs" / (name.replace(".yml", "") + "-refused.log")
+    cmd = ["ansible-playbook", "-i", str(STATE / "inventory" / "hosts.yml"), f"playbooks/{name}"]
+    with log.open("w") as out:
+        proc = subprocess.run(
+            [*cmd, *extra],
+            check=False,
+            text=True,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=REPO / "ansible",
+            env=ansible_env(),
+            timeout=900,
+        )
+    output = log.read_text()
+    assert proc.returncode != 0, f"{name} passed; log {log}"
+    return output
+
+
+def bare_nodes(*nodes: tuple[str, str]) -> None:
+    """The given node containers, running (kept from the steps above, or started bare)."""
+    missing = [f"{n}={ip}" for n, ip in nodes if not (STATE / f"{n}.pid").exists()]
+    if missing:
+        run([str(NODES_SH), "up", *missing], log=STATE / "logs" / "nodes-up-refused.log")
+
+
+# Bad input: a node that fails preflight stops the playbook with the preflight role's message,
+# before any node is changed (its play has any_errors_fatal). Swap is not tried here: swap is
+# global to the host, and swapon in a privileged container would turn it on for the whole
+# shared machine.
+@pytest.mark.timeout(900)
+def test_add_worker_refuses_a_new_node_that_calls_itself_like_another() -> None:
+    bare_nodes(CONTROL_PLANE, WORKER, NEW_WORKER)
+    write_inventory([WORKER, NEW_WORKER])
+    node = f"homecare-e2e-{NEW_WORKER[0]}"
+    run(["podman", "exec", node, "hostname", WORKER[0]])
+    try:
+        output = playbook_fails("add-worker.yml", "-e", f"add_worker_hosts={NEW_WORKER[0]}")
+    finally:
+        run(["podman", "exec", node, "hostname", NEW_WORKER[0]])
+    expected = (
+        f"Hostname collision: {NEW_WORKER[0]} calls itself {WORKER[0]}, the name of {WORKER[0]}."
+    )
+    assert expected in " ".join(output.split()), output[-3000:]
+    assert "TASK [base" not in output, "a node was changed after the refusal"
+
+
+@pytest.mark.timeout(900)
+def test_site_yml_refuses_a_control_plane_with_too_little_memory() -> None:
+    """The threshold is raised above this machine's memory: a container sees the host's meminfo."""
+    bare_nodes(CONTROL_PLANE, WORKER)
+    write_inventory([WORKER])
+    host_mib = int(Path("/proc/meminfo").read_text().split()[1]) // 1024
+    floor = host_mib + 1024
+    output = playbook_fails("site.yml", "-e", f"preflight_control_plane_min_memory_mb={floor}")
+    text = " ".join(output.split())
+    assert f"a kubeadm control plane needs at least 2 CPUs and {floor} MiB" in text, output[-3000:]
+    assert "TASK [base" not in output, "a node was changed after the refusal"
+
+
 def test_report() -> None:
     """The figures of this run (also in build/bench/cluster.json); PASSED only if every step did."""
     print("\nnode images (s, or cached):", json.dumps(timings["images"]))
+    print("node images, last cold build here:", json.dumps(timings["images_cold"]))
+    print("milestones (s after site.yml started):", json.dumps(timings["milestones"]))
     print("steps (s):", json.dumps(timings["steps"]))
     assert not failed, f"failed steps: {sorted(failed)}"
     expected = {"builds", "nodes_up", "site_yml", "nodes_ready", "system_pods_ready"}
@@ -478,6 +577,8 @@ def test_report() -> None:
     bare_to_ready = s["nodes_up"] + s["site_yml"] + s["nodes_ready"] + s["system_pods_ready"]
     print(
         f"e2e-cluster PASSED: bare containers to every node and pod Ready {bare_to_ready:.0f}s"
-        f" (site.yml {s['site_yml']:.0f}s), add-worker.yml {s.get('add_worker', 0):.0f}s,"
+        f" (site.yml {s['site_yml']:.0f}s, first node Ready"
+        f" {timings['milestones'].get('first_node_ready', -1):.0f}s into it),"
+        f" add-worker.yml {s.get('add_worker', 0):.0f}s,"
         f" reset.yml {s.get('reset_yml', 0):.0f}s, builds {s['builds']:.0f}s"
     )
