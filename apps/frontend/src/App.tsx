@@ -24,6 +24,10 @@ const ProfilePage = lazy(() => import("./pages/caregiver/ProfilePage"));
 const AvailabilityPage = lazy(() => import("./pages/caregiver/AvailabilityPage"));
 const OffersPage = lazy(() => import("./pages/caregiver/OffersPage"));
 const VerifyPage = lazy(() => import("./pages/admin/VerifyPage"));
+const CareRequestsPage = lazy(() => import("./pages/family/CareRequestsPage"));
+const CareRequestDetailPage = lazy(() => import("./pages/family/CareRequestDetailPage"));
+const TodayPage = lazy(() => import("./pages/caregiver/TodayPage"));
+const ExceptionsPage = lazy(() => import("./pages/admin/ExceptionsPage"));
 
 const theme = createTheme({ primaryColor: "teal", defaultRadius: "md" });
 
@@ -60,6 +64,11 @@ export function AppRoutes() {
           <Route path="/messages/:bookingId" element={guarded(ANY, <ThreadPage />)} />
           <Route path="/family/recipients" element={guarded(["family"], <RecipientsPage />)} />
           <Route path="/family/caregivers" element={guarded(["family"], <CaregiversPage />)} />
+          <Route path="/family/care-requests" element={guarded(["family"], <CareRequestsPage />)} />
+          <Route
+            path="/family/care-requests/:requestId"
+            element={guarded(["family"], <CareRequestDetailPage />)}
+          />
           <Route path="/family/bookings" element={guarded(["family"], <BookingsPage />)} />
           <Route
             path="/family/bookings/:bookingId"
@@ -70,8 +79,10 @@ export function AppRoutes() {
             path="/caregiver/availability"
             element={guarded(["caregiver"], <AvailabilityPage />)}
           />
+          <Route path="/caregiver/today" element={guarded(["caregiver"], <TodayPage />)} />
           <Route path="/caregiver/offers" element={guarded(["caregiver"], <OffersPage />)} />
           <Route path="/admin/caregivers" element={guarded(ADMINS, <VerifyPage />)} />
+          <Route path="/admin/visit-exceptions" element={guarded(ADMINS, <ExceptionsPage />)} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Route>
       </Routes>

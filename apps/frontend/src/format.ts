@@ -26,6 +26,13 @@ export function formatDateTime(iso: string, locale: string): string {
   ).format(new Date(iso));
 }
 
+/** The time of day in Seoul ("오후 2:00" / "2:00 PM"). */
+export function formatTime(iso: string, locale: string): string {
+  return cached(`t:${locale}`, () =>
+    new Intl.DateTimeFormat(locale, { timeStyle: "short", timeZone: TIME_ZONE }),
+  ).format(new Date(iso));
+}
+
 export function formatDate(iso: string, locale: string): string {
   return cached(`d:${locale}`, () =>
     new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone: TIME_ZONE }),

@@ -30,6 +30,7 @@ import "@mantine/core/styles/Divider.css";
 import "@mantine/core/styles/Table.css";
 import "@mantine/core/styles/Progress.css";
 import "@mantine/core/styles/Timeline.css";
+import "@mantine/core/styles/List.css";
 import "@mantine/core/styles/ScrollArea.css";
 import "@mantine/core/styles/Input.css";
 import "@mantine/core/styles/InlineInput.css";

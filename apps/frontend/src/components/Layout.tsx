@@ -9,18 +9,26 @@ import { LanguageSwitch } from "./LanguageSwitch";
 const NAV: Record<Role, { to: string; label: string }[]> = {
   family: [
     { to: "/family/recipients", label: "nav.recipients" },
+    { to: "/family/care-requests", label: "nav.careRequests" },
     { to: "/family/bookings", label: "nav.bookings" },
     { to: "/family/caregivers", label: "nav.caregivers" },
     { to: "/messages", label: "nav.messages" },
   ],
   caregiver: [
+    { to: "/caregiver/today", label: "nav.today" },
     { to: "/caregiver/offers", label: "nav.offers" },
     { to: "/caregiver/availability", label: "nav.availability" },
     { to: "/caregiver/profile", label: "nav.profile" },
     { to: "/messages", label: "nav.messages" },
   ],
-  agency_admin: [{ to: "/admin/caregivers", label: "nav.verify" }],
-  platform_admin: [{ to: "/admin/caregivers", label: "nav.verify" }],
+  agency_admin: [
+    { to: "/admin/caregivers", label: "nav.verify" },
+    { to: "/admin/visit-exceptions", label: "nav.exceptions" },
+  ],
+  platform_admin: [
+    { to: "/admin/caregivers", label: "nav.verify" },
+    { to: "/admin/visit-exceptions", label: "nav.exceptions" },
+  ],
 };
 
 export function Layout() {

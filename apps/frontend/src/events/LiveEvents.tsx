@@ -29,6 +29,12 @@ const STALE_BY_KIND: Record<string, string[][]> = {
   "message.created": [["messages"]],
   "review.created": [["bookings"]],
   "review.replied": [["bookings"]],
+  // Visit verification: the visit, its booking's status, the care log and the agency's queue.
+  caregiver_arrived: [["bookings"]],
+  visit_started: [["bookings"]],
+  visit_completed: [["bookings"]],
+  visit_exception: [["bookings"], ["visit-exceptions"]],
+  care_log_updated: [["bookings"]],
 };
 
 /** One live connection per signed-in tab: refreshes the affected lists as events arrive. */

@@ -9,6 +9,7 @@ import { useApi } from "../../auth/AuthContext";
 import { Loading } from "../../components/Loading";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { ReviewCard } from "../../components/ReviewCard";
+import { CareLogView, VisitStatus } from "../../components/VisitStatus";
 import { formatDateTime, formatKrw } from "../../format";
 import { localeOf } from "../../i18n";
 
@@ -17,6 +18,7 @@ type Payment = Schemas["PaymentOut"];
 const PAYABLE = ["requested", "offered", "confirmed"];
 const CANCELLABLE = ["requested", "offered", "confirmed"];
 const REVIEWABLE = ["completed", "settled"];
+const VISITED = ["confirmed", "in_progress", "completed", "settled", "no_show"];
 
 /** The provider's payment key for the dev `manual` provider (no payment window to open). */
 function manualPaymentKey(): string {
@@ -140,6 +142,12 @@ export default function BookingDetailPage() {
           </Anchor>
         ) : null}
       </Group>
+      {VISITED.includes(b.status) ? (
+        <SimpleGrid cols={{ base: 1, md: REVIEWABLE.includes(b.status) ? 2 : 1 }}>
+          <VisitStatus bookingId={b.id} locale={locale} />
+          {REVIEWABLE.includes(b.status) ? <CareLogView bookingId={b.id} locale={locale} /> : null}
+        </SimpleGrid>
+      ) : null}
       {REVIEWABLE.includes(b.status) ? <ReviewCard bookingId={b.id} /> : null}
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <Card withBorder component="section" aria-labelledby="split-title">

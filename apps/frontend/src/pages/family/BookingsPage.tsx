@@ -3,6 +3,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { z } from "zod";
+import type { Schemas } from "../../api/client";
 import { toProblem, unwrap } from "../../api/problem";
 import { useApi } from "../../auth/AuthContext";
 import { Loading } from "../../components/Loading";
@@ -41,6 +42,50 @@ const STATUS_COLOR: Record<string, string> = {
   no_show: "red",
 };
 
+function BookingList({
+  title,
+  id,
+  items,
+  names,
+  locale,
+}: {
+  title: string;
+  id: string;
+  items: Schemas["BookingOut"][];
+  names: Map<string, string>;
+  locale: string;
+}) {
+  const { t } = useTranslation();
+  return (
+    <Stack component="section" aria-labelledby={`bookings-${id}`} gap="xs">
+      <Title order={3} size="h4" id={`bookings-${id}`}>
+        {title}
+      </Title>
+      {items.length === 0 ? <Text>{t("bookings.none")}</Text> : null}
+      {items.map((b) => (
+        <Card key={b.id} withBorder padding="sm" data-testid="booking">
+          <Group justify="space-between" wrap="wrap">
+            <div>
+              <Text fw={700}>{names.get(b.recipient_id) ?? t("bookings.recipient")}</Text>
+              <Text size="sm">
+                {formatDateTime(b.start_at, locale)} – {formatDateTime(b.end_at, locale)}
+              </Text>
+            </div>
+            <Group gap="sm">
+              <Badge color={STATUS_COLOR[b.status] ?? "gray"} variant="light" data-status={b.status}>
+                {t(`bookingStatus.${b.status}`)}
+              </Badge>
+              <Anchor component={Link} to={`/family/bookings/${b.id}`} size="sm">
+                {t("bookingDetail.open")}
+              </Anchor>
+            </Group>
+          </Group>
+        </Card>
+      ))}
+    </Stack>
+  );
+}
+
 export default function BookingsPage() {
   const { t, i18n } = useTranslation();
   const api = useApi();
@@ -63,6 +108,11 @@ export default function BookingsPage() {
   const err = (name: string) => (form.errors[name] ? t(form.errors[name]) : undefined);
   const names = new Map(recipients.data?.items.map((r) => [r.id, r.name]));
   const confirmed = live.last?.kind === "booking_confirmed" ? live.last : null;
+  const now = new Date().toISOString();
+  const items = bookings.data?.items ?? [];
+  // Upcoming: not yet over (soonest first); past: over (latest first).
+  const upcoming = items.filter((b) => b.end_at >= now || b.status === "in_progress").sort((a, b) => a.start_at.localeCompare(b.start_at));
+  const past = items.filter((b) => !(b.end_at >= now || b.status === "in_progress")).sort((a, b) => b.start_at.localeCompare(a.start_at));
 
   return (
     <Stack>
@@ -128,35 +178,15 @@ export default function BookingsPage() {
           </Stack>
         </form>
       </Card>
-      <Title order={3} size="h4">{t("bookings.list")}</Title>
       {bookings.isPending ? <Loading /> : null}
       <ProblemAlert problem={bookings.error ? toProblem(bookings.error) : null} />
       {bookings.data && bookings.data.items.length === 0 ? <Text>{t("bookings.empty")}</Text> : null}
-      <Stack gap="xs">
-        {bookings.data?.items
-          .slice()
-          .sort((a, b) => b.start_at.localeCompare(a.start_at))
-          .map((b) => (
-            <Card key={b.id} withBorder padding="sm" data-testid="booking">
-              <Group justify="space-between" wrap="wrap">
-                <div>
-                  <Text fw={700}>{names.get(b.recipient_id) ?? t("bookings.recipient")}</Text>
-                  <Text size="sm">
-                    {formatDateTime(b.start_at, locale)} – {formatDateTime(b.end_at, locale)}
-                  </Text>
-                </div>
-                <Group gap="sm">
-                  <Badge color={STATUS_COLOR[b.status] ?? "gray"} variant="light" data-status={b.status}>
-                    {t(`bookingStatus.${b.status}`)}
-                  </Badge>
-                  <Anchor component={Link} to={`/family/bookings/${b.id}`} size="sm">
-                    {t("bookingDetail.open")}
-                  </Anchor>
-                </Group>
-              </Group>
-            </Card>
-          ))}
-      </Stack>
+      {bookings.data && bookings.data.items.length > 0 ? (
+        <>
+          <BookingList title={t("bookings.upcoming")} id="upcoming" items={upcoming} names={names} locale={locale} />
+          <BookingList title={t("bookings.past")} id="past" items={past} names={names} locale={locale} />
+        </>
+      ) : null}
     </Stack>
   );
 }

@@ -9,6 +9,7 @@ import { Loading } from "../../components/Loading";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { toProblem } from "../../api/problem";
 import { useSchemaForm } from "../../forms";
+import { MyInvitations, SharePanel } from "../../components/SharePanel";
 
 export const GRADES = ["1", "2", "3", "4", "5", "cognitive"] as const;
 
@@ -95,6 +96,7 @@ export default function RecipientsPage() {
   const api = useApi();
   const queryClient = useQueryClient();
   const [adding, setAdding] = useState(false);
+  const [sharing, setSharing] = useState<string | null>(null);
   const recipients = useQuery({
     queryKey: ["recipients"],
     queryFn: () => unwrap(api.GET("/v1/recipients", { params: { query: { limit: 100 } } })),
@@ -111,6 +113,7 @@ export default function RecipientsPage() {
         <Title order={2}>{t("recipients.title")}</Title>
         {!adding ? <Button onClick={() => setAdding(true)}>{t("recipients.add")}</Button> : null}
       </Group>
+      <MyInvitations />
       {adding ? <RecipientForm onDone={() => setAdding(false)} /> : null}
       <ProblemAlert problem={remove.error ? toProblem(remove.error) : null} />
       {recipients.isPending ? <Loading /> : null}
@@ -128,11 +131,17 @@ export default function RecipientsPage() {
             <Text size="sm">{t("recipients.born", { year: r.birth_year })}</Text>
             <Text size="sm">{r.address}</Text>
             <Group justify="flex-end" mt="sm">
+              <Button size="xs" variant="default" aria-expanded={sharing === r.id}
+                onClick={() => setSharing(sharing === r.id ? null : r.id)}
+                aria-label={t("share.openNamed", { name: r.name })}>
+                {t("share.open")}
+              </Button>
               <Button size="xs" variant="subtle" color="red" loading={remove.isPending && remove.variables === r.id}
                 onClick={() => remove.mutate(r.id)} aria-label={t("recipients.removeNamed", { name: r.name })}>
                 {t("common.remove")}
               </Button>
             </Group>
+            {sharing === r.id ? <SharePanel recipientId={r.id} name={r.name} /> : null}
           </Card>
         ))}
       </SimpleGrid>
