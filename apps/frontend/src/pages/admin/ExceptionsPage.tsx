@@ -32,7 +32,7 @@ function ExceptionCard({ item, locale }: { item: VisitException; locale: string 
   const heading = `exception-${item.id}`;
   const reason = t(`exceptionReason.${item.reason}`);
   return (
-    <Card withBorder component="article" aria-labelledby={heading} data-testid="exception" data-status={item.status}>
+    <Card withBorder component="article" aria-labelledby={heading} data-testid="exception" data-status={item.status} data-booking={item.booking_id}>
       <Group justify="space-between" wrap="wrap">
         <Title order={3} size="h5" id={heading}>
           {reason}

@@ -138,7 +138,7 @@ function VisitCard({ booking, locale }: { booking: Booking; locale: string }) {
   });
   const heading = `visit-${booking.id}`;
   return (
-    <Card withBorder component="article" aria-labelledby={heading} data-testid="visit" data-status={booking.status}>
+    <Card withBorder component="article" aria-labelledby={heading} data-testid="visit" data-status={booking.status} data-booking={booking.id}>
       <Group justify="space-between" wrap="wrap" mb="xs">
         <div>
           <Title order={3} size="h5" id={heading}>
@@ -180,10 +180,13 @@ export default function TodayPage() {
   const now = new Date().toISOString();
   const byStart = (a: Booking, b: Booking) => a.start_at.localeCompare(b.start_at);
   const asked = (bookings.data ?? []).filter((b) => b.status === "offered" && b.start_at > now).sort(byStart);
+  // Check-in opens two hours before the start: a visit just after midnight shows the evening before.
+  const soon = new Date(new Date(now).getTime() + 2 * 3_600_000).toISOString();
   const visits = (bookings.data ?? [])
     .filter(
       (b) =>
         b.status === "in_progress" ||
+        (b.status === "confirmed" && b.start_at <= soon && b.end_at >= now) ||
         (isSeoulDay(b.start_at, today) && ["confirmed", "completed"].includes(b.status)),
     )
     .sort(byStart);

@@ -98,7 +98,7 @@ function CandidateCard({
   const { t } = useTranslation();
   const title = t("careRequests.rank", { rank: candidate.rank });
   return (
-    <Card withBorder component="article" aria-label={title} data-testid="candidate" data-rank={candidate.rank}>
+    <Card withBorder component="article" aria-label={title} data-testid="candidate" data-rank={candidate.rank} data-caregiver={candidate.caregiver_id}>
       <Group justify="space-between" wrap="nowrap" align="flex-start">
         <div>
           <Text fw={700}>{title}</Text>
