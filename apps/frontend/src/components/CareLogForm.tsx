@@ -71,7 +71,7 @@ export function CareLogForm({ booking }: { booking: Schemas["BookingOut"] }) {
   const heading = `care-log-${booking.id}`;
 
   return (
-    <Card withBorder component="section" aria-labelledby={heading} data-testid="care-log-form">
+    <Card withBorder component="section" aria-labelledby={heading} data-testid="care-log-form" mt="sm">
       <Title order={4} size="h5" id={heading} mb="xs">
         {t("careLog.write")}
       </Title>

@@ -34,22 +34,30 @@ export function VisitStatus({ bookingId, locale }: { bookingId: string; locale: 
     queryKey: ["bookings", bookingId, "visit"],
     queryFn: () => unwrap(api.GET("/v1/bookings/{booking_id}/visit", { params: { path: { booking_id: bookingId } } })),
   });
-  const event = live.last && LIVE_KINDS.includes(live.last.kind) && live.last.payload.booking_id === bookingId ? live.last : null;
+  // This visit's events since the page opened (arrived and started come together at check-in).
+  const events = live.recent.filter((e) => LIVE_KINDS.includes(e.kind) && e.payload.booking_id === bookingId);
   if (visit.isPending) return <Loading />;
   if (visit.error) return <ProblemAlert problem={toProblem(visit.error)} />;
   const v = visit.data;
   const state = visitState(v);
   const active = { planned: 0, arrived: 1, completed: 2, cancelled: 0 }[state];
-  const caregiver = typeof event?.payload.caregiver_name === "string" ? event.payload.caregiver_name : "";
 
   return (
     <Card withBorder component="section" aria-labelledby="visit-title" data-testid="visit-status" data-state={state}>
       <Title order={3} size="h4" id="visit-title" mb="xs">
         {t("visit.title")}
       </Title>
-      {event ? (
-        <Alert color="teal" role="status" data-testid="live-visit" data-kind={event.kind} mb="sm">
-          {t(`visit.live.${event.kind}`, { name: caregiver })}
+      {events.length > 0 ? (
+        <Alert color="teal" role="status" mb="sm">
+          <Stack gap={2}>
+            {events.map((e) => (
+              <Text size="sm" key={e.id} data-testid="live-visit" data-kind={e.kind}>
+                {t(`visit.live.${e.kind}`, {
+                  name: typeof e.payload.caregiver_name === "string" ? e.payload.caregiver_name : "",
+                })}
+              </Text>
+            ))}
+          </Stack>
         </Alert>
       ) : null}
       <Text fw={700} data-testid="visit-state">

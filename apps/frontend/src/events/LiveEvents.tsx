@@ -15,9 +15,12 @@ export interface LiveEvent {
 interface LiveValue {
   status: StreamStatus;
   last: LiveEvent | null;
+  /** The latest events of this page's life, newest last (a screen may show several in a row). */
+  recent: LiveEvent[];
 }
 
-const LiveContext = createContext<LiveValue>({ status: "closed", last: null });
+const RECENT = 20;
+const LiveContext = createContext<LiveValue>({ status: "closed", last: null, recent: [] });
 
 /** Which cached queries each event kind makes stale. */
 const STALE_BY_KIND: Record<string, string[][]> = {
@@ -41,7 +44,7 @@ const STALE_BY_KIND: Record<string, string[][]> = {
 export function LiveEventsProvider({ children }: { children: ReactNode }) {
   const { api, tokens, status: authStatus } = useAuth();
   const queryClient = useQueryClient();
-  const [value, setValue] = useState<LiveValue>({ status: "closed", last: null });
+  const [value, setValue] = useState<LiveValue>({ status: "closed", last: null, recent: [] });
 
   useEffect(() => {
     if (authStatus !== "signed-in") return undefined;
@@ -62,7 +65,7 @@ export function LiveEventsProvider({ children }: { children: ReactNode }) {
         for (const key of STALE_BY_KIND[event.kind] ?? []) {
           void queryClient.invalidateQueries({ queryKey: key });
         }
-        setValue((v) => ({ ...v, last: event }));
+        setValue((v) => ({ ...v, last: event, recent: [...v.recent.slice(1 - RECENT), event] }));
       },
     });
     stream.start();

@@ -59,7 +59,6 @@ function ExceptionCard({ item, locale }: { item: VisitException; locale: string 
           />
           <Group>
             <Button
-              color="teal"
               onClick={() => resolve.mutate("accepted")}
               loading={resolve.isPending && resolve.variables === "accepted"}
             >

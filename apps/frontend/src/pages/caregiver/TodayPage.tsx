@@ -37,13 +37,20 @@ type Step =
   | { kind: "poor"; fix: Fix };
 
 /** Check-in or check-out with the phone's position; poor accuracy is shown before sending. */
-function CheckButton({ booking, action }: { booking: Booking; action: "check-in" | "check-out" }) {
+function CheckButton({
+  booking,
+  action,
+  onResult,
+}: {
+  booking: Booking;
+  action: "check-in" | "check-out";
+  onResult: (result: CheckResult) => void;
+}) {
   const { t } = useTranslation();
   const api = useApi();
   const queryClient = useQueryClient();
   const [step, setStep] = useState<Step>({ kind: "idle" });
   const [tag, setTag] = useState("");
-  const [result, setResult] = useState<CheckResult | null>(null);
   const send = useMutation({
     mutationFn: (fix: Fix) => {
       const body = { ...fix, tag_code: tag.trim() === "" ? null : tag.trim() };
@@ -55,7 +62,7 @@ function CheckButton({ booking, action }: { booking: Booking; action: "check-in"
       );
     },
     onSuccess: (checked) => {
-      setResult(checked);
+      onResult(checked);
       setStep({ kind: "idle" });
       void queryClient.invalidateQueries({ queryKey: ["bookings"] });
     },
@@ -105,25 +112,32 @@ function CheckButton({ booking, action }: { booking: Booking; action: "check-in"
         </Alert>
       ) : null}
       <ProblemAlert problem={send.error ? toProblem(send.error) : null} />
-      {result ? (
-        <Alert
-          color={result.exceptions.length ? "yellow" : "teal"}
-          role="status"
-          data-testid="check-result"
-          title={action === "check-in" ? t("today.checkedIn") : t("today.checkedOut")}
-        >
-          <Text size="sm">
-            {t("today.distance", { m: Math.round(result.check.distance_m), allowed: Math.round(result.check.allowed_m) })}
-          </Text>
-          {result.exceptions.map((e) => (
-            <Text size="sm" key={e.id} data-testid="check-exception">
-              {t(`exceptionReason.${e.reason}`)}
-            </Text>
-          ))}
-          {result.exceptions.length ? <Text size="sm">{t("today.reviewed")}</Text> : null}
-        </Alert>
-      ) : null}
     </Stack>
+  );
+}
+
+/** What the server recorded: distance from the home, and any exception for the agency. */
+function CheckResultAlert({ result }: { result: CheckResult }) {
+  const { t } = useTranslation();
+  const checkIn = result.check.kind === "check_in";
+  return (
+    <Alert
+      color={result.exceptions.length ? "yellow" : "teal"}
+      role="status"
+      data-testid="check-result"
+      title={checkIn ? t("today.checkedIn") : t("today.checkedOut")}
+      mt="xs"
+    >
+      <Text size="sm">
+        {t("today.distance", { m: Math.round(result.check.distance_m), allowed: Math.round(result.check.allowed_m) })}
+      </Text>
+      {result.exceptions.map((e) => (
+        <Text size="sm" key={e.id} data-testid="check-exception">
+          {t(`exceptionReason.${e.reason}`)}
+        </Text>
+      ))}
+      {result.exceptions.length ? <Text size="sm">{t("today.reviewed")}</Text> : null}
+    </Alert>
   );
 }
 
@@ -136,6 +150,8 @@ function VisitCard({ booking, locale }: { booking: Booking; locale: string }) {
       unwrap(api.POST("/v1/bookings/{booking_id}/status", { params: { path: { booking_id: booking.id } }, body: { status } })),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: ["bookings"] }),
   });
+  // Kept here, not in the button: the check moves the visit on and the button is replaced.
+  const [result, setResult] = useState<CheckResult | null>(null);
   const heading = `visit-${booking.id}`;
   return (
     <Card withBorder component="article" aria-labelledby={heading} data-testid="visit" data-status={booking.status} data-booking={booking.id}>
@@ -163,8 +179,9 @@ function VisitCard({ booking, locale }: { booking: Booking; locale: string }) {
         </Group>
       ) : null}
       <ProblemAlert problem={answer.error ? toProblem(answer.error) : null} />
-      {booking.status === "confirmed" ? <CheckButton booking={booking} action="check-in" /> : null}
-      {booking.status === "in_progress" ? <CheckButton booking={booking} action="check-out" /> : null}
+      {booking.status === "confirmed" ? <CheckButton booking={booking} action="check-in" onResult={setResult} /> : null}
+      {booking.status === "in_progress" ? <CheckButton booking={booking} action="check-out" onResult={setResult} /> : null}
+      {result ? <CheckResultAlert result={result} /> : null}
       {booking.status === "completed" ? <CareLogForm booking={booking} /> : null}
     </Card>
   );
