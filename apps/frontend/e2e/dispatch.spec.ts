@@ -19,6 +19,8 @@ async function offeredCaregiver(request: APIRequestContext): Promise<string> {
 }
 
 test("a family requests a visit, a caregiver accepts the offer, the family sees it live", async ({ browser, page, request }, info) => {
+  // Two browsers, a dispatch wave and the feed: 90 s ran out at load ~22 (all steps had passed).
+  test.setTimeout(180_000);
   // The family requests a visit (desktop and phone book different days: no double booking).
   await login(page, "family1@demo.homecare.kr");
   await expect(page).toHaveURL(/\/family\/recipients$/);

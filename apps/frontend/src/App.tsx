@@ -28,6 +28,7 @@ const CareRequestsPage = lazy(() => import("./pages/family/CareRequestsPage"));
 const CareRequestDetailPage = lazy(() => import("./pages/family/CareRequestDetailPage"));
 const TodayPage = lazy(() => import("./pages/caregiver/TodayPage"));
 const ExceptionsPage = lazy(() => import("./pages/admin/ExceptionsPage"));
+const StatementsPage = lazy(() => import("./pages/StatementsPage"));
 
 const theme = createTheme({ primaryColor: "teal", defaultRadius: "md" });
 
@@ -80,9 +81,11 @@ export function AppRoutes() {
             element={guarded(["caregiver"], <AvailabilityPage />)}
           />
           <Route path="/caregiver/today" element={guarded(["caregiver"], <TodayPage />)} />
+          <Route path="/caregiver/statements" element={guarded(["caregiver"], <StatementsPage />)} />
           <Route path="/caregiver/offers" element={guarded(["caregiver"], <OffersPage />)} />
           <Route path="/admin/caregivers" element={guarded(ADMINS, <VerifyPage />)} />
           <Route path="/admin/visit-exceptions" element={guarded(ADMINS, <ExceptionsPage />)} />
+          <Route path="/admin/statements" element={guarded(ADMINS, <StatementsPage />)} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Route>
       </Routes>

@@ -19,15 +19,18 @@ const NAV: Record<Role, { to: string; label: string }[]> = {
     { to: "/caregiver/offers", label: "nav.offers" },
     { to: "/caregiver/availability", label: "nav.availability" },
     { to: "/caregiver/profile", label: "nav.profile" },
+    { to: "/caregiver/statements", label: "nav.statements" },
     { to: "/messages", label: "nav.messages" },
   ],
   agency_admin: [
     { to: "/admin/caregivers", label: "nav.verify" },
     { to: "/admin/visit-exceptions", label: "nav.exceptions" },
+    { to: "/admin/statements", label: "nav.statements" },
   ],
   platform_admin: [
     { to: "/admin/caregivers", label: "nav.verify" },
     { to: "/admin/visit-exceptions", label: "nav.exceptions" },
+    { to: "/admin/statements", label: "nav.statements" },
   ],
 };
 
