@@ -40,16 +40,18 @@ export async function login(page: Page, email: string) {
   await page.getByLabel("이메일").fill(email);
   await page.getByLabel("비밀번호").fill(PASSWORD);
   await page.getByRole("button", { name: "로그인" }).click();
-  // `make up`'s dev proxy now and then answers 502 when the backend closes a kept-alive
-  // connection as the proxy reuses it (seen once in 40 logins at load ~12); nginx in the image
-  // retries that itself. Sign in again then, at most twice; any other error stays a failure.
-  for (let retry = 0; retry < 2; retry++) {
+  // 502 from `make up`'s dev proxy: the backend is not listening yet (the stack reports ready
+  // when the SPA is served) or closed a kept-alive connection as the proxy reused it (seen once
+  // in 40 logins at load ~12). Sign in again a second later, up to 10 times; any other error
+  // stays a failure.
+  for (let retry = 0; retry < 10; retry++) {
     const failed = page.getByRole("alert").filter({ hasText: "Bad Gateway" });
     const outcome = await Promise.race([
       page.waitForURL((url) => !url.pathname.endsWith("/login"), { timeout: 15_000 }).then(() => "in"),
       failed.waitFor({ timeout: 15_000 }).then(() => "502"),
     ]).catch(() => "unknown");
     if (outcome !== "502") return;
+    await page.waitForTimeout(1000);
     await page.getByRole("button", { name: "로그인" }).click();
   }
 }
