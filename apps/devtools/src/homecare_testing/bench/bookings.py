@@ -253,12 +253,13 @@ async def measure(
         env = {"HOMECARE_ENV": "test", "HOMECARE_DATABASE_URL": url, "HOMECARE_JWT_SECRET": SECRET,
                "HOMECARE_INLINE_DISPATCHER": "false", "HOMECARE_LOG_LEVEL": "WARNING"}  # fmt: skip
         server = _start("homecare_backend.main:create_app", port, env, factory=True)
-        await _wait_ready(port, "/healthz", server)
+        ready = "/healthz"
     else:
         server = _start("homecare_testing.bench.bookings:baseline_app", port,
                         {"BENCH_DSN": dsn}, factory=True)  # fmt: skip
-        await _wait_ready(port, "/", server)
-    try:
+        ready = "/"
+    try:  # a server that never got ready is stopped too (one was left running)
+        await _wait_ready(port, ready, server)
         await _load(port, caregivers, families, clients, 2, 1, max_seconds)  # warm-up
         latencies, codes, elapsed = await _load(
             port, caregivers, families, clients, per_client, 2, max_seconds
