@@ -5,8 +5,12 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import socket
+import threading
 from pathlib import Path
+from typing import Any
 
+import uvicorn
 from starlette.testclient import TestClient
 
 from homecare_devtools.frontend import IMMUTABLE, create_app, security_headers, write_openapi
@@ -80,7 +84,31 @@ def test_api_is_proxied_and_reports_an_unreachable_backend(tmp_path: Path) -> No
     with TestClient(app) as client:
         response = client.get("/api/v1/me")
     assert response.status_code == 502
+    assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == "upstream_unavailable"
+
+
+def test_a_backend_that_starts_late_is_retried_not_502(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a free loopback port, nothing listening yet
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    async def ok(_scope: Any, _receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"late"})
+
+    server = uvicorn.Server(uvicorn.Config(ok, host="127.0.0.1", port=port, log_level="error"))
+    starter = threading.Timer(0.3, server.run)  # listens while the proxy is retrying
+    starter.start()
+    try:
+        app = create_app(_dist(tmp_path), f"http://127.0.0.1:{port}", "http://127.0.0.1:9", {})
+        with TestClient(app) as client:
+            response = client.get("/api/v1/me")
+        assert response.status_code == 200
+        assert response.text == "late"
+    finally:
+        server.should_exit = True
+        starter.join(timeout=10)
 
 
 def test_write_openapi(tmp_path: Path) -> None:

@@ -132,7 +132,15 @@ def create_app(
     dist: Path, backend_url: str, matching_url: str, headers: dict[str, str] | None = None
 ) -> Starlette:
     static_headers = headers if headers is not None else security_headers(dist.parent)
-    client = httpx.AsyncClient(timeout=httpx.Timeout(30.0, read=None))
+    # Idle connections are dropped before uvicorn's own keep-alive timeout (5 s) closes them
+    # from the other end, so a request never goes out on a connection the backend is closing;
+    # connect errors (the backend still starting, or restarting) are retried with backoff
+    # (0.5 s, 1 s) before the SPA gets a 502.
+    client = httpx.AsyncClient(
+        timeout=httpx.Timeout(30.0, read=None),
+        limits=httpx.Limits(keepalive_expiry=2.0),
+        transport=httpx.AsyncHTTPTransport(retries=2),
+    )
     upstreams = {"api": backend_url.rstrip("/"), "matching": matching_url.rstrip("/")}
 
     async def proxy(request: Request) -> Response:
@@ -150,7 +158,14 @@ def create_app(
             upstream_response = await client.send(upstream_request, stream=True)
         except httpx.TransportError:
             return JSONResponse(
-                {"code": "upstream_unavailable", "title": f"{upstream} is not reachable"}, 502
+                {
+                    "type": "about:blank",
+                    "title": f"{upstream} is not reachable",
+                    "status": 502,
+                    "code": "upstream_unavailable",
+                },
+                502,
+                media_type="application/problem+json",
             )
 
         async def body() -> AsyncIterator[bytes]:
