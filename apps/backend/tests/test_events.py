@@ -7,9 +7,8 @@ access log shows here, nor our own request log)."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,33 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from homecare_backend.notifications.dispatcher import Dispatcher
 from homecare_backend.notifications.outbox import enqueue_many
 from homecare_backend.users.models import Role
+from homecare_testing.sse import sse_events
 
 MakeActor = Callable[..., Awaitable[Any]]
-
-
-async def sse_events(
-    lines: AsyncIterator[str], count: int, wait_s: float = 10
-) -> list[dict[str, Any]]:
-    """Read `count` events (id, event, data) from an SSE line stream."""
-    events: list[dict[str, Any]] = []
-    current: dict[str, Any] = {}
-
-    async def read() -> None:
-        async for line in lines:
-            if line == "":
-                if "data" in current:
-                    events.append(dict(current))
-                    if len(events) == count:
-                        return
-                current.clear()
-            elif line.startswith(":"):
-                continue
-            else:
-                field, _, value = line.partition(": ")
-                current[field] = json.loads(value) if field == "data" else value
-
-    await asyncio.wait_for(read(), wait_s)
-    return events
 
 
 async def create_booking(

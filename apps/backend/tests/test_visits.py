@@ -5,10 +5,9 @@ events to every family member sharing the recipient (and to nobody else)."""
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,31 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from homecare_backend.models import Booking, VisitCheck, VisitException
 from homecare_backend.visits import geofence
+from homecare_testing.sse import sse_events
 
 MakeVisit = Callable[..., Awaitable[str]]
-
-
-async def sse_events(
-    lines: AsyncIterator[str], count: int, wait_s: float = 10
-) -> list[dict[str, Any]]:
-    """Read `count` events (id, event, data) from an SSE line stream."""
-    events: list[dict[str, Any]] = []
-    current: dict[str, Any] = {}
-
-    async def read() -> None:
-        async for line in lines:
-            if line == "":
-                if "data" in current:
-                    events.append(dict(current))
-                    if len(events) == count:
-                        return
-                current.clear()
-            elif not line.startswith(":"):
-                field, _, value = line.partition(": ")
-                current[field] = json.loads(value) if field == "data" else value
-
-    await asyncio.wait_for(read(), wait_s)
-    return events
 
 
 M_PER_DEG_LAT = geofence.EARTH_RADIUS_M * math.pi / 180
