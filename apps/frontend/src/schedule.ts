@@ -69,6 +69,11 @@ export function seoulDate(daysAhead = 0, now: number = Date.now()): string {
   );
 }
 
+/** Tomorrow 09:00 in Seoul as a datetime-local value (the booking forms' default start). */
+export function tomorrowMorning(): string {
+  return `${seoulDate(1)}T09:00`;
+}
+
 /** "2026-12" for an instant, in Seoul (billing months are Seoul months). */
 export function seoulMonth(iso: string): string {
   return seoulDate(0, new Date(iso).getTime()).slice(0, 7);

@@ -9,7 +9,8 @@ import { useApi } from "../../auth/AuthContext";
 import { Loading } from "../../components/Loading";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useLiveEvents } from "../../events/LiveEvents";
-import { formatDateTime, seoulLocalToIso, TIME_ZONE } from "../../format";
+import { tomorrowMorning } from "../../schedule";
+import { formatDateTime, seoulLocalToIso } from "../../format";
 import { localeOf } from "../../i18n";
 import { useSchemaForm } from "../../forms";
 
@@ -18,14 +19,6 @@ export const bookingSchema = z.object({
   start_local: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, "v.dateTime"),
   duration_minutes: z.number().int().min(60).max(720),
 });
-
-/** Tomorrow 09:00 in Seoul as a datetime-local value. */
-function tomorrowMorning(): string {
-  const day = new Intl.DateTimeFormat("en-CA", { timeZone: TIME_ZONE }).format(
-    new Date(Date.now() + 86_400_000),
-  );
-  return `${day}T09:00`;
-}
 
 const DURATIONS = [60, 90, 120, 180, 240, 300, 360, 480];
 const STATUS_COLOR: Record<string, string> = {

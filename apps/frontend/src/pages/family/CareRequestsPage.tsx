@@ -24,14 +24,9 @@ import { ProblemAlert } from "../../components/ProblemAlert";
 import { formatDateTime, weekdayName } from "../../format";
 import { useSchemaForm } from "../../forms";
 import { localeOf } from "../../i18n";
-import { careRequestSchema, scheduleBody, seoulDate } from "../../schedule";
+import { careRequestSchema, scheduleBody, seoulDate, tomorrowMorning } from "../../schedule";
 
 const DURATIONS = [60, 90, 120, 180, 240, 300, 360, 480];
-
-/** Tomorrow 09:00 in Seoul as a datetime-local value. */
-function tomorrowMorning(): string {
-  return `${seoulDate(1)}T09:00`;
-}
 
 /** A family asks for care (one visit or weekly); matching ranks caregivers at once. */
 export default function CareRequestsPage() {
