@@ -188,6 +188,17 @@ def write_inventory(workers: list[tuple[str, str]]) -> None:
             "containerd_snapshotter": "native",
             "containerd_restrict_oom_score_adj": True,
             "etcd_backup_host_nfs_server_running": False,
+            # The node containers share this machine's disk with the build caches: percentage
+            # thresholds of that disk (imagefs 15% of 252 GB) put the nodes under DiskPressure,
+            # whose NoSchedule taint left CoreDNS Pending in CI. Absolute floors instead, and no
+            # image GC: the imported images cannot be pulled again.
+            "control_plane_kubelet_eviction_hard": {
+                "memory.available": "100Mi",
+                "nodefs.available": "2Gi",
+                "imagefs.available": "2Gi",
+                "nodefs.inodesFree": "5%",
+            },
+            "control_plane_kubelet_image_gc_high_threshold_percent": 100,
             # The operator side is this test: merge into a kubeconfig of its own, not ~/.kube.
             "control_plane_local_kubeconfig": str(KUBECONFIG),
             # flannel-io/cni-plugin is not served by the module proxy here; its predecessor from
@@ -230,8 +241,29 @@ def unready_pods() -> list[str]:
             c["type"] == "Ready" and c["status"] == "True" for c in status.get("conditions", [])
         )
         if status.get("phase") != "Running" or not ready:
-            bad.append(f"{name} ({status.get('phase')})")
+            # Why a Pending pod is not scheduled (e.g. "0/2 nodes are available: ... taint").
+            unscheduled = [
+                c.get("message", "")
+                for c in status.get("conditions", [])
+                if c["type"] == "PodScheduled" and c["status"] == "False"
+            ]
+            why = f": {unscheduled[0]}" if unscheduled and unscheduled[0] else ""
+            bad.append(f"{name} ({status.get('phase')}{why})")
     return bad
+
+
+def node_taints_and_pressure() -> str:
+    """Each node's taints and any pressure condition, for the failure message."""
+    parts = []
+    for node in kube_json("get", "nodes")["items"]:
+        taints = [f"{t['key']}:{t['effect']}" for t in node["spec"].get("taints", [])]
+        pressure = [
+            c["type"]
+            for c in node["status"].get("conditions", [])
+            if c["type"].endswith("Pressure") and c["status"] == "True"
+        ]
+        parts.append(f"{node['metadata']['name']} taints={taints} pressure={pressure}")
+    return "; ".join(parts)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -352,9 +384,14 @@ def test_every_node_ready_with_its_role_label() -> None:
 def test_every_pod_running_and_ready() -> None:
     """Control plane static pods, kube-proxy, CoreDNS and flannel: all from the built images."""
     require("site_yml")
-    wait_for(
-        "every pod Running and Ready", lambda: not unready_pods() or ", ".join(unready_pods()), 420
-    )
+    try:
+        wait_for(
+            "every pod Running and Ready",
+            lambda: not unready_pods() or ", ".join(unready_pods()),
+            420,
+        )
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; nodes: {node_taints_and_pressure()}") from None
     pods = kube_json("get", "pods", "-A")["items"]
     names = {
         p["metadata"]["name"].rsplit("-", 2 if "-ds-" in p["metadata"]["name"] else 1)[0]
