@@ -42,6 +42,14 @@ pause_version=3.10.2
 etcd_tag="${etcd_version#v}-0"
 
 # ---- binaries ---------------------------------------------------------------------------------
+module_dir() {  # TOOLS-DIR MODULE: the module's source directory, downloaded first if needed
+  local dir
+  # `go list -m` prints an empty Dir for a module not yet in the module cache (a cold machine).
+  dir=$(cd "$1" && go mod download "$2" && go list -m -f '{{.Dir}}' "$2")
+  [ -n "$dir" ] && [ -d "$dir" ] || die "no source directory for Go module $2 (from $1)"
+  echo "$dir"
+}
+
 build_kubernetes() {  # kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy
   "$repo/e2e/tools/build-kubernetes.sh" kube-apiserver kube-controller-manager kube-scheduler kube-proxy >/dev/null
 }
@@ -71,7 +79,7 @@ build_flannel() {  # flanneld from a work copy of the tools module (see flannel/
   local work src
   work=$(mktemp -d)
   cp "$here/flannel/go.mod" "$here/flannel/go.sum" "$work/"
-  src=$(cd "$here/flannel" && go list -m -f '{{.Dir}}' github.com/flannel-io/flannel)
+  src=$(module_dir "$here/flannel" github.com/flannel-io/flannel)
   grep -v '"github.com/flannel-io/flannel/pkg/backend/tencentvpc"' "$src/main.go" > "$work/main.go"
   # cgo: the udp backend is C (flannel's own build uses cgo too); the image is this host's Debian.
   (cd "$work" && CGO_ENABLED=1 "$progress" flanneld -trimpath \
@@ -90,7 +98,7 @@ build_pause() {  # the C source in the k8s.io/kubernetes module, flags of its bu
   [ -x "$bin/pause-$pause_version" ] && return
   local src
   command -v gcc >/dev/null || die "gcc is needed for pause: scripts/ensure-apt.sh gcc libc6-dev"
-  src=$(cd "$repo/e2e/tools/kubernetes" && go list -m -f '{{.Dir}}' k8s.io/kubernetes)
+  src=$(module_dir "$repo/e2e/tools/kubernetes" k8s.io/kubernetes)
   grep -q "^TAG ?= $pause_version\$" "$src/build/pause/Makefile" \
     || die "k8s.io/kubernetes $k8s_version does not build pause $pause_version (see its build/pause/Makefile)"
   gcc -Os -Wall -Werror -static -DVERSION="v$pause_version-homecare" -o "$bin/pause-$pause_version.tmp" \
