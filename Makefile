@@ -40,6 +40,14 @@ RUN_SUITES = $(PY) scripts/run_suites.py --make "$(MAKE)"
 
 include $(sort $(wildcard mk/*.mk))
 
+# Suites of TEST_TARGETS that mostly wait (containers booting, apt and kubeadm inside them, an
+# API server converging) rather than compute: after the lint gate they run one after another,
+# in this order, in a second lane beside the other suites, output in their logs only. They share
+# no port, file or fixed name with a suite outside the lane (the kwok layers use 127.0.0.1:26xxx,
+# the kubelet and Molecule nodes their own podman networks). The kwok layers come first: on a
+# cold cache the other two wait for the node packages, the longest build.
+SIDE_TEST_TARGETS := e2e-layer1 e2e-layer2 ansible-molecule e2e-cluster
+
 .PHONY: help up test lint fmt bench clean lock venv test-python test-scripts \
   lint-ruff lint-format lint-mypy lint-yamllint lint-shell
 
@@ -69,8 +77,9 @@ up: $(VENV_STAMP) ## run the platform locally on an embedded PostgreSQL (Ctrl-C 
 
 test: $(VENV_STAMP) ## lint gate, then set up everything and run every suite; ends with a summary table
 	@$(RUN_SUITES) --log-dir build/test-logs --lint $(LINT_TARGETS) --prebuild $(PREBUILD_TARGETS) \
-	  --suites $(filter-out $(LATE_TEST_TARGETS),$(TEST_TARGETS)) \
-	  $(filter $(LATE_TEST_TARGETS),$(TEST_TARGETS)) \
+	  --suites $(filter-out $(LATE_TEST_TARGETS) $(SIDE_TEST_TARGETS),$(TEST_TARGETS)) \
+	  $(filter-out $(SIDE_TEST_TARGETS),$(filter $(LATE_TEST_TARGETS),$(TEST_TARGETS))) \
+	  --side-suites $(filter $(TEST_TARGETS),$(SIDE_TEST_TARGETS)) \
 	  $(if $(TEST_AFTER_LINT_FAILURE),--suites-after-lint-failure) \
 	  $(if $(TEST_TIME_BUDGET),--time-budget $(TEST_TIME_BUDGET))
 

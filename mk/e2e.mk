@@ -2,7 +2,7 @@
 # (kube-apiserver, controller-manager, scheduler, etcd) with kwok nodes; see e2e/README.md.
 .PHONY: e2e e2e-tools e2e-pulumi e2e-pulumi-tools cluster-up cluster-down cluster-status e2e-layer1 e2e-layer2
 
-# Rendered manifests to apply: build/manifests (from `make manifests`) unless E2E_MANIFESTS is set.
+# Rendered manifests to apply: rendered for the layer (below) unless E2E_MANIFESTS names a directory.
 E2E_MANIFESTS ?=
 
 e2e-tools: ## build (or reuse the cached) control-plane binaries in ~/.cache/homecare/bin
@@ -25,10 +25,14 @@ cluster-status: ## show which control-plane processes run and the kubeconfig pat
 # rows of the summary table; Layer 2 shows as NOT RUN (with the reason) where it is not built.
 e2e: e2e-layer1 e2e-layer2 ## Layer 1: every stack on a real control plane; Layer 2 (pulumi up/destroy) where built
 
-e2e-layer1: $(VENV_STAMP) e2e-tools $(if $(E2E_MANIFESTS),,manifests)
+# Without E2E_MANIFESTS the stacks are rendered into a directory of this layer's own, so that
+# `make test` can run it beside test-infra, which re-renders build/manifests meanwhile.
+E2E_RENDER_DIR := build/e2e/manifests
+e2e-layer1: $(VENV_STAMP) e2e-tools
+	@$(if $(E2E_MANIFESTS),,$(MAKE) --no-print-directory manifests MANIFEST_DIR=$(E2E_RENDER_DIR))
 	@trap 'for d in $$(ls -d build/e2e/test-* 2>/dev/null); do \
 	    E2E_CLUSTER_DIR=$$d e2e/cluster/cluster.sh down >/dev/null; done' EXIT; \
-	  $(if $(E2E_MANIFESTS),E2E_MANIFESTS=$(E2E_MANIFESTS)) \
+	  E2E_MANIFESTS=$(or $(E2E_MANIFESTS),$(E2E_RENDER_DIR)) \
 	  $(PY) -m pytest -p no:cacheprovider e2e/tests --ignore=e2e/tests/test_pulumi_engine.py
 
 e2e-layer2:

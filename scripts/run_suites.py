@@ -23,6 +23,13 @@ cold cache most of the build time then overlaps test time instead of adding to i
 script takes a lock on its cache entry, so a suite that needs an artifact the background lane is
 still building waits for it instead of building it a second time. Each build is a `build` row
 of the table (log: build/test-logs/TARGET.log); a lint failure stops the lane.
+
+`--side-suites TARGET...` (make: SIDE_TEST_TARGETS) is a second suite lane: once the lint gate
+has passed, these suites run one after another beside the foreground suites, their output in
+their logs only. It is for suites that mostly wait (containers booting, apt and kubeadm inside
+them, kubelets converging) rather than compute, so on two cores they overlap the CPU-bound
+suites instead of adding their waiting time to the run. Side suites must not share ports, files
+or fixed names with any foreground suite.
 """
 
 from __future__ import annotations
@@ -183,16 +190,17 @@ def run_target(
 ) -> Result:
     """Run `make TARGET`, tee its output to the console and to LOG_DIR/TARGET.log.
 
-    DEADLINE (a time.monotonic() value): stop the target when it is reached. BACKGROUND: run it
-    under `nice`, write its output to the log only (the console gets one line at its start and
-    end) and let BACKGROUND.stop() end it early.
+    DEADLINE (a time.monotonic() value): stop the target when it is reached. BACKGROUND: a lane
+    beside the foreground: write the output to the log only (the console gets one line at its
+    start and end), let BACKGROUND.stop() end it early, and for a build lane run it under `nice`
+    and report its CPU time.
     """
     log_path = log_dir / f"{target}.log"
     out.write(f"\n==> {kind} {target} (log: {log_path})\n")
     out.flush()
     started = time.monotonic()
     command = [make, "--no-print-directory", target]
-    if background is not None:
+    if background is not None and background.niced:
         command = ["nice", "-n", "10", sys.executable, "-c", CPU_REPORTER, *command]
     proc, thread, outcome = _execute(
         command, log_path, out if background is None else None, deadline
@@ -227,17 +235,29 @@ def _cpu_seconds(log_path: Path) -> float | None:
 
 
 class Background:
-    """The prebuild lane: TARGETS run one after another in a thread, beside the foreground."""
+    """A lane beside the foreground: TARGETS run one after another in a thread.
+
+    KIND "build" (the prebuild lane) runs them under `nice` with their CPU time reported;
+    KIND "suite" (the side-suite lane) runs them at normal priority.
+    """
 
     def __init__(
-        self, make: str, targets: Sequence[str], log_dir: Path, out: TextIO, deadline: float | None
+        self,
+        make: str,
+        targets: Sequence[str],
+        log_dir: Path,
+        out: TextIO,
+        deadline: float | None,
+        kind: str = "build",
     ) -> None:
         self.results: list[Result] = []
         self.running: subprocess.Popen[bytes] | None = None
         self.stop_reason: str | None = None
+        self.kind = kind
+        self.niced = kind == "build"
         self._targets = list(targets)
         self._args = (make, log_dir, out, deadline)
-        self._thread = threading.Thread(target=self._run, name="prebuild", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"{kind} lane", daemon=True)
 
     def start(self) -> None:
         if self._targets:
@@ -249,19 +269,19 @@ class Background:
             if deadline is not None and time.monotonic() >= deadline:
                 self.stop_reason = self.stop_reason or "the time budget ran out"
             if self.stop_reason is not None:
-                self.results.append(Result(target, "build", NOT_RUN, None, self.stop_reason))
+                self.results.append(Result(target, self.kind, NOT_RUN, None, self.stop_reason))
                 continue
             self.results.append(
-                run_target(make, target, "build", log_dir, out, deadline, background=self)
+                run_target(make, target, self.kind, log_dir, out, deadline, background=self)
             )
 
     def stop(self, reason: str) -> None:
-        """End the lane: the running build is stopped, the rest are NOT RUN with REASON."""
+        """End the lane: the running target is stopped, the rest are NOT RUN with REASON."""
         self.stop_reason = reason
         running = self.running
         if running is not None:
             _signal_group(running.pid, signal.SIGTERM)
-            # A build that ignores SIGTERM is killed 10 s later (the lane's thread reaps it).
+            # A target that ignores SIGTERM is killed 10 s later (the lane's thread reaps it).
             killer = threading.Timer(10, _signal_group, (running.pid, signal.SIGKILL))
             killer.daemon = True
             killer.start()
@@ -302,6 +322,55 @@ def summary(results: Sequence[Result], total_seconds: float, log_dir: Path) -> s
     return "\n".join(lines) + "\n"
 
 
+@dataclass
+class Lanes:
+    """What one run runs: the foreground targets in order, and the two lanes beside them."""
+
+    pending: list[tuple[str, str]]  # (target, "lint" | "suite")
+    prebuild: Background
+    side: Background
+    suites_after_lint_failure: bool
+
+    def lint_failed(self, results: Sequence[Result]) -> bool:
+        failed = any(r.kind == "lint" and r.status == FAILED for r in results)
+        return failed and not self.suites_after_lint_failure
+
+
+def _run_foreground(
+    make: str,
+    lanes: Lanes,
+    results: list[Result],
+    log_dir: Path,
+    out: TextIO,
+    deadline: float | None,
+    time_budget: float | None,
+) -> None:
+    """The lint gate, then the suites; the side lane starts when the gate has passed."""
+    side_started = False
+    for target, kind in lanes.pending:
+        lint_failed = lanes.lint_failed(results)
+        if lint_failed and lanes.prebuild.stop_reason is None:
+            lanes.prebuild.stop("lint gate failed")
+        if kind == "suite" and not side_started:
+            side_started = True
+            if lint_failed:
+                lanes.side.stop("lint gate failed")
+            lanes.side.start()
+        if kind == "suite" and lint_failed:
+            results.append(Result(target, kind, NOT_RUN, None, "lint gate failed"))
+            continue
+        if deadline is not None and time.monotonic() >= deadline:
+            note = f"the time budget ({format_seconds(time_budget)}) ran out"
+            results.append(Result(target, kind, NOT_RUN, None, note))
+            continue
+        results.append(run_target(make, target, kind, log_dir, out, deadline))
+    if lanes.lint_failed(results):
+        lanes.prebuild.stop("lint gate failed")
+        lanes.side.stop("lint gate failed")
+    if not side_started:
+        lanes.side.start()
+
+
 def run(
     make: str,
     lint: Sequence[str],
@@ -309,6 +378,7 @@ def run(
     log_dir: Path,
     *,
     prebuild: Sequence[str] = (),
+    side_suites: Sequence[str] = (),
     suites_after_lint_failure: bool = False,
     time_budget: float | None = None,
     out: TextIO = sys.stdout,
@@ -319,35 +389,33 @@ def run(
     started = time.monotonic()
     deadline = None if time_budget is None else started + time_budget
     results: list[Result] = []
-    pending = [(t, "lint") for t in lint] + [(t, "suite") for t in suites]
+    lanes = Lanes(
+        pending=[(t, "lint") for t in lint] + [(t, "suite") for t in suites],
+        prebuild=Background(make, prebuild, log_dir, out, deadline),
+        side=Background(make, side_suites, log_dir, out, deadline, kind="suite"),
+        suites_after_lint_failure=suites_after_lint_failure,
+    )
     interrupted = False
-    background = Background(make, prebuild, log_dir, out, deadline)
-    background.start()
+    lanes.prebuild.start()
     try:
-        for target, kind in pending:
-            lint_failed = any(r.kind == "lint" and r.status == FAILED for r in results)
-            if lint_failed and not suites_after_lint_failure and background.stop_reason is None:
-                background.stop("lint gate failed")
-            if kind == "suite" and lint_failed and not suites_after_lint_failure:
-                results.append(Result(target, kind, NOT_RUN, None, "lint gate failed"))
-                continue
-            if deadline is not None and time.monotonic() >= deadline:
-                note = f"the time budget ({format_seconds(time_budget)}) ran out"
-                results.append(Result(target, kind, NOT_RUN, None, note))
-                continue
-            results.append(run_target(make, target, kind, log_dir, out, deadline))
-        lint_failed = any(r.kind == "lint" and r.status == FAILED for r in results)
-        if lint_failed and not suites_after_lint_failure:
-            background.stop("lint gate failed")
-        background.wait()  # every build is needed by some suite: it has normally finished by now
+        _run_foreground(make, lanes, results, log_dir, out, deadline, time_budget)
+        lanes.side.wait()
+        lanes.prebuild.wait()  # every build is needed by some suite: normally finished by now
     except KeyboardInterrupt:
         interrupted = True
-        background.stop("interrupted")
-        background.wait()
-        done = {r.target for r in results}
-        results += [Result(t, k, NOT_RUN, None, "interrupted") for t, k in pending if t not in done]
+        for lane in (lanes.prebuild, lanes.side):
+            lane.stop("interrupted")
+            lane.wait()
+        done = {r.target for r in results} | {r.target for r in lanes.side.results}
+        results += [
+            Result(t, k, NOT_RUN, None, "interrupted") for t, k in lanes.pending if t not in done
+        ]
+        lanes.side.results += [
+            Result(t, "suite", NOT_RUN, None, "interrupted") for t in side_suites if t not in done
+        ]
     lint_rows = [r for r in results if r.kind == "lint"]
-    results = lint_rows + background.results + [r for r in results if r.kind != "lint"]
+    suite_rows = [r for r in results if r.kind != "lint"]
+    results = lint_rows + lanes.prebuild.results + suite_rows + lanes.side.results
     text = summary(results, time.monotonic() - started, log_dir)
     (log_dir / "summary.txt").write_text(text, encoding="utf-8")
     out.write(text)
@@ -369,10 +437,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--lint", nargs="*", default=[], metavar="TARGET")
     parser.add_argument("--suites", nargs="*", default=[], metavar="TARGET")
     parser.add_argument("--prebuild", nargs="*", default=[], metavar="TARGET")
+    parser.add_argument("--side-suites", nargs="*", default=[], metavar="TARGET")
     parser.add_argument("--suites-after-lint-failure", action="store_true")
     parser.add_argument("--time-budget", type=float, metavar="SECONDS")
     args = parser.parse_args(argv)
-    for name in [*args.lint, *args.prebuild, *args.suites]:
+    for name in [*args.lint, *args.prebuild, *args.suites, *args.side_suites]:
         if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
             parser.error(f"not a make target name: {name!r}")
     signal.signal(signal.SIGTERM, _interrupt)
@@ -382,6 +451,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.suites,
         args.log_dir,
         prebuild=args.prebuild,
+        side_suites=args.side_suites,
         suites_after_lint_failure=args.suites_after_lint_failure,
         time_budget=args.time_budget,
     )

@@ -236,3 +236,64 @@ def test_a_lint_failure_stops_the_prebuild(project: Path) -> None:
     assert "lint gate failed" in table_row(result.stdout, "hangs")[4]
     assert "lint gate failed" in table_row(result.stdout, "pass-b")[4]
     assert_gone(int((project / "sleeper.pid").read_text()))
+
+
+SIDE_MAKEFILE = """
+foreground-meets-side:
+\t@touch foreground.started; \\
+\t  for i in $$(seq 200); do [ -e side.started ] && exit 0; sleep 0.1; done; \\
+\t  echo "the side suite never ran beside me"; exit 1
+side-meets-foreground:
+\t@touch side.started; echo "side output"; \\
+\t  for i in $$(seq 200); do [ -e foreground.started ] && exit 0; sleep 0.1; done; \\
+\t  echo "the foreground suite never ran beside me"; exit 1
+side-second:
+\t@echo "second side suite"
+"""
+
+
+def test_side_suites_run_beside_the_foreground_suites(project: Path) -> None:
+    (project / "Makefile").write_text(MAKEFILE.format(python=sys.executable) + SIDE_MAKEFILE)
+    result = run(
+        project,
+        "--lint", "pass-a",
+        "--suites", "foreground-meets-side",
+        "--side-suites", "side-meets-foreground", "side-second",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout
+    for target in ("foreground-meets-side", "side-meets-foreground", "side-second"):
+        assert table_row(result.stdout, target)[:3] == ["suite", target, "passed"]
+    # A side suite's output goes to its log only; the console says when it starts and ends.
+    assert "side output" in (project / "logs" / "side-meets-foreground.log").read_text()
+    assert "side output" not in result.stdout
+    assert "==> suite side-second ended after" in result.stdout
+    assert result.stdout.rstrip().splitlines()[-1] == "4 passed, 0 failed"
+
+
+def test_a_failed_side_suite_fails_the_run(project: Path) -> None:
+    result = run(project, "--suites", "pass-a", "--side-suites", "fail-a", "pass-b")
+    assert result.returncode == 1
+    assert table_row(result.stdout, "fail-a")[2] == "FAILED"
+    assert table_row(result.stdout, "pass-b")[2] == "passed"
+    assert result.stdout.rstrip().splitlines()[-1] == "2 passed, 1 failed"
+
+
+def test_a_lint_failure_keeps_the_side_suites_from_starting(project: Path) -> None:
+    result = run(project, "--lint", "fail-a", "--suites", "pass-a", "--side-suites", "pass-b")
+    assert result.returncode == 1
+    assert table_row(result.stdout, "pass-b")[2:4] == ["NOT", "RUN"]
+    assert "lint gate failed" in table_row(result.stdout, "pass-b")[4]
+    assert not (project / "logs" / "pass-b.log").exists()
+
+
+def test_the_time_budget_stops_a_side_suite(project: Path) -> None:
+    started = time.monotonic()
+    result = run(
+        project, "--suites", "pass-a", "--side-suites", "hangs", "pass-b", "--time-budget", "3"
+    )
+    assert time.monotonic() - started < 30
+    assert result.returncode == 1
+    assert table_row(result.stdout, "hangs")[2] == "FAILED"
+    assert "time budget" in table_row(result.stdout, "hangs")[4]
+    assert table_row(result.stdout, "pass-b")[2:4] == ["NOT", "RUN"]
+    assert_gone(int((project / "sleeper.pid").read_text()))
