@@ -10,7 +10,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from homecare_backend.users.models import Role
 from homecare_matching.config import Settings as MatchingSettings
 from homecare_matching.main import create_app as create_matching_app
+
+SEOUL = timezone(timedelta(hours=9), "Asia/Seoul")  # no DST in Korea since 1988
 
 MakeActor = Callable[..., Awaitable[Any]]
 
@@ -224,7 +226,10 @@ async def matching(migrated_url: str) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def rating_in_index(matching: httpx.AsyncClient, caregiver_id: str) -> float | None:
-    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=9)
+    # 10:00 Seoul time nine days ahead: inside the caregiver's 00:00-23:30 slots whatever the
+    # hour the test runs (a window of "now + 9 days" crossed 23:30 Seoul time at 13:30-15:00 UTC).
+    seoul = datetime.now(SEOUL) + timedelta(days=9)
+    start = seoul.replace(hour=10, minute=0, second=0, microsecond=0)
     answer = await matching.post(
         "/v1/match",
         json={
