@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[3]
 STATE = REPO / "build" / "e2e-kubelets"
@@ -477,6 +478,130 @@ def test_pod_on_the_worker_reaches_the_api_through_dns_and_the_service() -> None
     assert "reached" in logs, logs
     assert re.search(r"^10\.96\.0\.1\s", logs, re.MULTILINE), logs
     kubectl("delete", "pod", "network-probe", "-n", "default", "--wait=false")
+
+
+def kubectl_apply(*objects: dict[str, Any]) -> None:
+    binary = str(CACHE / "bin" / f"kubectl-{k8s_version()}")
+    subprocess.run(
+        [binary, "--kubeconfig", str(KUBECONFIG), "--context", CONTEXT, "apply", "-f", "-"],
+        input=json.dumps({"apiVersion": "v1", "kind": "List", "items": list(objects)}),
+        text=True,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+def metric_names(exposition: str) -> set[str]:
+    """Sample names in a Prometheus text exposition (histograms give _bucket, _count, _sum)."""
+    return {
+        re.split(r"[{\s]", line, maxsplit=1)[0]
+        for line in exposition.splitlines()
+        if line and not line.startswith("#")
+    }
+
+
+def local_volume_objects(path: str) -> list[dict[str, Any]]:
+    """A `local` PersistentVolume on the worker, its claim, and a pause pod that mounts it."""
+    on_worker = {"key": "kubernetes.io/hostname", "operator": "In", "values": [WORKER[0]]}
+    pv = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {"name": "metrics-probe"},
+        "spec": {
+            "capacity": {"storage": "1Gi"},
+            "accessModes": ["ReadWriteOnce"],
+            "storageClassName": "metrics-probe",
+            "local": {"path": path},
+            "nodeAffinity": {
+                "required": {"nodeSelectorTerms": [{"matchExpressions": [on_worker]}]}
+            },
+        },
+    }
+    pvc = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": "metrics-probe", "namespace": "default"},
+        "spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "storageClassName": "metrics-probe",
+            "volumeName": "metrics-probe",
+            "resources": {"requests": {"storage": "1Gi"}},
+        },
+    }
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "metrics-probe", "namespace": "default"},
+        "spec": {
+            "nodeSelector": {"kubernetes.io/hostname": WORKER[0]},
+            "containers": [
+                {
+                    "name": "pause",
+                    "image": "registry.k8s.io/pause:3.10.2",
+                    "imagePullPolicy": "Never",
+                    "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+                }
+            ],
+            "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "metrics-probe"}}],
+        },
+    }
+    return [pv, pvc, pod]
+
+
+@pytest.mark.timeout(600)
+@step("component_metrics")
+def test_apiserver_and_kubelet_export_the_metrics_the_rules_use() -> None:
+    """observability/metrics/on-real-kubelets.yml against real /metrics output.
+
+    The observability suite's Prometheus scrapes no kube-apiserver or kubelet, so the names its
+    rules and dashboards take from them are checked here. kubelet_volume_stats_* exist only for
+    a mounted claim, so a pause pod on the worker mounts a `local` PersistentVolume first.
+    """
+    require("system_pods_ready")
+    wanted = yaml.safe_load(
+        (REPO / "observability" / "metrics" / "on-real-kubelets.yml").read_text()
+    )
+    path = "/var/lib/homecare-e2e/metrics-probe"
+    run(["podman", "exec", f"homecare-e2e-{WORKER[0]}", "mkdir", "-p", path])
+    objects = local_volume_objects(path)
+    kubectl_apply(*objects)
+    try:
+        wait_for(
+            "the metrics probe pod Running",
+            lambda: (
+                kube_json("get", "pod", "metrics-probe", "-n", "default")["status"].get("phase")
+                == "Running"
+            ),
+            180,
+        )
+        # The kubelet computes volume stats once a minute (--volume-stats-agg-period).
+        kubelet_path = f"/api/v1/nodes/{WORKER[0]}/proxy/metrics"
+
+        def kubelet_has_volume_stats() -> bool:
+            text = kubectl("get", "--raw", kubelet_path).stdout
+            return 'persistentvolumeclaim="metrics-probe"' in text
+
+        wait_for("the kubelet's volume stats of the probe claim", kubelet_has_volume_stats, 240)
+        exported = {
+            "kubelet": metric_names(kubectl("get", "--raw", kubelet_path).stdout),
+            "kube-apiserver": metric_names(kubectl("get", "--raw", "/metrics").stdout),
+        }
+        missing = {
+            component: sorted(set(names) - exported[component])
+            for component, names in wanted.items()
+            if set(names) - exported[component]
+        }
+        assert set(wanted) == set(exported), f"components in on-real-kubelets.yml: {sorted(wanted)}"
+        assert not missing, f"not in the real /metrics output: {missing}"
+    finally:
+        for kind, name, namespace in (
+            ("pod", "metrics-probe", "default"),
+            ("pvc", "metrics-probe", "default"),
+            ("pv", "metrics-probe", ""),
+        ):
+            args = ["delete", kind, name, "--ignore-not-found", "--wait=false"]
+            kubectl(*args, *(["-n", namespace] if namespace else []), check=False)
 
 
 @pytest.mark.timeout(600)
