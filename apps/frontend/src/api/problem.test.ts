@@ -20,6 +20,9 @@ describe("problem+json", () => {
     expect(fieldErrors({ title: "t", status: 409, code: "email_taken" })).toEqual({
       email: "problem.email_taken",
     });
+    expect(fieldErrors({ title: "t", status: 409, code: "already_sharing" })).toEqual({
+      email: "problem.already_sharing",
+    });
     expect(fieldErrors({ title: "t", status: 403, code: "forbidden_role" })).toEqual({});
   });
 

@@ -41,6 +41,10 @@ const CODE_FIELDS: Record<string, string> = {
   wrong_password: "current_password",
   caregiver_double_booked: "start_at",
   booking_out_of_range: "start_at",
+  // The share form's invitee address: already sharing, already invited, not a family account.
+  already_sharing: "email",
+  invitation_pending: "email",
+  not_a_family_account: "email",
 };
 
 /**
