@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { initI18n } from "../../i18n";
 import { renderSignedIn } from "../../testing/render";
 import { json, startServer } from "../../testing/server";
-import TodayPage from "./TodayPage";
+import TodayPage, { isTodaysVisit } from "./TodayPage";
 
 let close: (() => Promise<void>) | null = null;
 afterEach(async () => {
@@ -81,5 +81,28 @@ describe("TodayPage check-in", () => {
     expect((await screen.findByRole("status")).textContent).toContain("도착을 기록했습니다");
     const sent = server.requests.find((r) => r.url.endsWith("/check-in"));
     expect(JSON.parse(sent?.body ?? "{}")).toMatchObject({ latitude: 37.5008, longitude: 127.0365, accuracy_m: 800, tag_code: null });
+  });
+});
+
+describe("the visits today lists", () => {
+  const at = (iso: string) => Date.parse(iso);
+  const visit = (status: string, start: string, end: string) =>
+    ({ status, start_at: start, end_at: end }) as unknown as Parameters<typeof isTodaysVisit>[0];
+  const lateEvening = at("2026-12-02T23:58:00+09:00");
+
+  it("keeps a visit checked out before its start just after midnight", () => {
+    const early = visit("completed", "2026-12-03T00:10:00+09:00", "2026-12-03T01:10:00+09:00");
+    expect(isTodaysVisit(early, lateEvening)).toBe(true);
+  });
+
+  it("keeps a visit into the night, completed on the next Seoul day", () => {
+    const night = visit("completed", "2026-12-02T23:00:00+09:00", "2026-12-03T01:00:00+09:00");
+    expect(isTodaysVisit(night, at("2026-12-03T01:20:00+09:00"))).toBe(true);
+  });
+
+  it("leaves out other days' visits and cancelled ones", () => {
+    expect(isTodaysVisit(visit("completed", "2026-12-01T09:00:00+09:00", "2026-12-01T12:00:00+09:00"), lateEvening)).toBe(false);
+    expect(isTodaysVisit(visit("confirmed", "2026-12-04T09:00:00+09:00", "2026-12-04T12:00:00+09:00"), lateEvening)).toBe(false);
+    expect(isTodaysVisit(visit("cancelled_by_family", "2026-12-02T09:00:00+09:00", "2026-12-02T12:00:00+09:00"), lateEvening)).toBe(false);
   });
 });

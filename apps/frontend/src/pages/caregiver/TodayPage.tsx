@@ -187,26 +187,33 @@ function VisitCard({ booking, locale }: { booking: Booking; locale: string }) {
   );
 }
 
+/**
+ * The visits "today" lists at `now` (ms): those under way; confirmed or completed ones that start
+ * on the Seoul day or whose check-in window is open (two hours before the start, so a visit just
+ * after midnight shows the evening before); completed ones also when they end on the Seoul day.
+ * A completed visit stays for its care-log form: one into the night (23:00–01:00) ends on the
+ * next day, and one checked out before a start just after midnight starts tomorrow; both used to
+ * vanish, with the form, once checked out.
+ */
+export function isTodaysVisit(b: Booking, now: number): boolean {
+  if (b.status === "in_progress") return true;
+  if (b.status !== "confirmed" && b.status !== "completed") return false;
+  const today = seoulDate(0, now);
+  const windowOpen = Date.parse(b.start_at) <= now + 2 * 3_600_000 && Date.parse(b.end_at) >= now;
+  return isSeoulDay(b.start_at, today) || windowOpen || (b.status === "completed" && isSeoulDay(b.end_at, today));
+}
+
 /** The caregiver's day: visits asked of them, today's visits with check-in/out, care logs. */
 export default function TodayPage() {
   const { t, i18n } = useTranslation();
   const api = useApi();
   const locale = localeOf(i18n.language);
   const bookings = useQuery({ queryKey: ["bookings", "all"], queryFn: () => allBookings(api) });
-  const today = seoulDate();
   const now = new Date().toISOString();
   const byStart = (a: Booking, b: Booking) => a.start_at.localeCompare(b.start_at);
   const asked = (bookings.data ?? []).filter((b) => b.status === "offered" && b.start_at > now).sort(byStart);
-  // Check-in opens two hours before the start: a visit just after midnight shows the evening before.
-  const soon = new Date(new Date(now).getTime() + 2 * 3_600_000).toISOString();
-  const visits = (bookings.data ?? [])
-    .filter(
-      (b) =>
-        b.status === "in_progress" ||
-        (b.status === "confirmed" && b.start_at <= soon && b.end_at >= now) ||
-        (isSeoulDay(b.start_at, today) && ["confirmed", "completed"].includes(b.status)),
-    )
-    .sort(byStart);
+  const clock = Date.parse(now);
+  const visits = (bookings.data ?? []).filter((b) => isTodaysVisit(b, clock)).sort(byStart);
 
   return (
     <Stack>
