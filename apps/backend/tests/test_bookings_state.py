@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from homecare_backend.bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
 from homecare_backend.bookings.service import SERVED_MOVES, TRANSITIONS
+from homecare_backend.notifications.models import OutboxEvent
 from homecare_backend.users.models import Role
 
 KST = ZoneInfo("Asia/Seoul")
@@ -73,7 +74,18 @@ async def test_100_concurrent_bookings_of_one_slot_give_one_booking_and_99_confl
                 Booking.status.in_(ACTIVE_STATUSES),
             )
         )
+        # The refused attempts announced nothing: their outbox rows rolled back with them.
+        announced = (
+            await conn.scalars(
+                select(OutboxEvent.payload["booking_id"].astext).where(
+                    OutboxEvent.topic == "booking.status_changed",
+                    OutboxEvent.payload["reason"].astext == "created",
+                )
+            )
+        ).all()
     assert active == 1
+    winner = next(r for r in responses if r.status_code == 201).json()["id"]
+    assert set(announced) == {winner}
 
 
 def next_weekday(weekday: int, after_days: int = 3) -> date:

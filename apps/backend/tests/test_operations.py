@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import asyncpg
 import httpx
 
 from homecare_backend.config import Settings
@@ -47,6 +48,49 @@ async def test_readyz_follows_database_stop_and_restart(
         assert down.json()["reason"].startswith("database unreachable")
     finally:
         embedded_pg.start()
+    assert (await client.get("/readyz")).status_code == 200
+
+
+async def test_a_connection_lost_under_a_request_is_a_503_and_the_next_one_works(
+    client: httpx.AsyncClient, migrated_url: str
+) -> None:
+    """The API's pool has no pre-ping (db.create_engine): a connection the server dropped fails
+    its request with a retryable 503 instead of a 500, and the pool replaces the rest."""
+    login = {"email": "nobody@example.kr", "password": "not-the-password"}
+    assert (await client.post("/v1/auth/login", json=login)).status_code == 401
+    dsn = migrated_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    admin = await asyncpg.connect(dsn)
+    try:  # every other session of this database: the API's pooled connection
+        dropped = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await admin.close()
+    assert dropped >= 1
+
+    lost = await client.post("/v1/auth/login", json=login)
+    assert lost.status_code == 503
+    assert lost.headers["content-type"] == "application/problem+json"
+    assert lost.headers["retry-after"] == "1"
+    assert lost.json()["code"] == "database_unavailable"
+    assert (await client.post("/v1/auth/login", json=login)).status_code == 401
+    assert (await client.get("/readyz")).status_code == 200
+
+
+async def test_readiness_answers_for_the_database_not_for_a_dropped_connection(
+    client: httpx.AsyncClient, migrated_url: str
+) -> None:
+    assert (await client.get("/readyz")).status_code == 200
+    dsn = migrated_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    admin = await asyncpg.connect(dsn)
+    try:
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await admin.close()
     assert (await client.get("/readyz")).status_code == 200
 
 

@@ -32,9 +32,17 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def create_engine(url: str) -> AsyncEngine:
-    # pre_ping: after a database restart, stale pooled connections are replaced transparently.
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+def create_engine(url: str, *, pre_ping: bool = True) -> AsyncEngine:
+    """At most 30 connections per process; 20 stay open, so a steady load above 10 concurrent
+    requests does not open and close a connection (a server process each) per request.
+
+    `pre_ping` replaces a connection that died with its server (a restart) before it is used,
+    at the price of three round trips per checkout with asyncpg (BEGIN, `;`, ROLLBACK). The API
+    turns it off (see `main.create_app`): there a dead connection fails its statement, which
+    invalidates the whole pool (every older connection is replaced at its next checkout), and
+    that request answers 503 `database_unavailable` with Retry-After (homecare_shared.errors).
+    """
+    return create_async_engine(url, pool_pre_ping=pre_ping, pool_size=20, max_overflow=10)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

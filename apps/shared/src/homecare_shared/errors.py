@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -141,6 +142,22 @@ def install_problem_handlers(app: FastAPI) -> None:
             "database_busy",
             "The service is busy",
             "Every database connection is in use; retry shortly",
+            request.url.path,
+            {"Retry-After": "1"},
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        if not exc.connection_invalidated:
+            return await _unexpected(request, exc)
+        # The connection died under this request (the database restarted or dropped it).
+        # SQLAlchemy has already invalidated the pool, so a retry gets a fresh connection.
+        log.warning("database_connection_lost", path=request.url.path)
+        return problem_response(
+            503,
+            "database_unavailable",
+            "The database connection was lost",
+            "Nothing was saved; retry shortly",
             request.url.path,
             {"Retry-After": "1"},
         )

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Row, text
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 DB_CHECK_TIMEOUT_S = 2.0
@@ -20,18 +21,28 @@ class Readiness:
     checks: dict[str, str]
 
 
+async def _schema_revision(engine: AsyncEngine) -> list[Row[Any]]:
+    """The alembic_version rows, or none when the schema was never migrated."""
+    async with asyncio.timeout(DB_CHECK_TIMEOUT_S), engine.connect() as conn:
+        migrated = (await conn.execute(text("SELECT to_regclass('alembic_version')"))).scalar()
+        if not migrated:
+            return []
+        return list((await conn.execute(text("SELECT version_num FROM alembic_version"))).all())
+
+
 async def check_database(
     engine: AsyncEngine, expected_revision: Callable[[], str | None]
 ) -> Readiness:
     """`expected_revision()` returns the head the code was built for, or None to accept any."""
     try:
-        async with asyncio.timeout(DB_CHECK_TIMEOUT_S), engine.connect() as conn:
-            migrated = (await conn.execute(text("SELECT to_regclass('alembic_version')"))).scalar()
-            rows = (
-                (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
-                if migrated
-                else []
-            )
+        try:
+            rows = await _schema_revision(engine)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            # A pooled connection had died (the database restarted): the pool is invalidated
+            # now, so one more try answers for the database as it is, not for the dead socket.
+            rows = await _schema_revision(engine)
     except (SQLAlchemyError, OSError, TimeoutError) as exc:
         reason = f"database unreachable: {type(exc).__name__}"
         return Readiness(False, reason, {"database": "down"})
