@@ -146,7 +146,7 @@ async def _announce(
     caregiver_user_id: uuid.UUID | None = None,
 ) -> None:
     """Tell every family member sharing the recipient, the caregiver (feed/SSE/push) and the
-    matching index — one outbox INSERT and one NOTIFY round trip. `caregiver_user_id` saves a
+    matching index — one outbox INSERT (its triggers NOTIFY). `caregiver_user_id` saves a
     lookup when the caller already loaded the caregiver."""
     family = await recipients_service.member_user_ids(session, booking.recipient_id)
     caregiver_user = caregiver_user_id
@@ -162,12 +162,10 @@ async def _announce(
     }
     users = {u for u in (*family, caregiver_user) if u is not None}
     events: list[tuple[uuid.UUID | None, str, dict[str, Any]]] = []
-    changed: list[uuid.UUID] = []
     if booking.caregiver_id is not None:
         events.append(outbox.caregiver_changed_event(booking.caregiver_id, reason))
-        changed.append(booking.caregiver_id)
     events += [(u, "booking.status_changed", payload) for u in users]
-    await outbox.enqueue_many(session, events, caregivers_changed=changed)
+    await outbox.enqueue_many(session, events)
 
 
 def _is_double_booking(exc: IntegrityError) -> bool:

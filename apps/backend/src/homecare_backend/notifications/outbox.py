@@ -1,7 +1,8 @@
 """Write events into the outbox inside the caller's transaction (delivered after commit).
 
-NOTIFY is transactional: `homecare_outbox` wakes the dispatcher and `homecare_caregiver_changed`
-tells the matching index which caregiver to reload — both only if the transaction commits.
+The outbox table's triggers (migration 0011) NOTIFY on every INSERT: `homecare_outbox` wakes the
+dispatcher, and `homecare_caregiver_changed` tells the matching index which caregiver to reload
+for each `caregiver.changed` row. NOTIFY is transactional: both only if the transaction commits.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from homecare_backend.notifications.models import OutboxEvent
@@ -21,21 +22,15 @@ CAREGIVER_CHANGED_CHANNEL = "homecare_caregiver_changed"
 
 
 async def enqueue_many(
-    session: AsyncSession,
-    events: Iterable[tuple[uuid.UUID | None, str, dict[str, Any]]],
-    *,
-    caregivers_changed: Iterable[uuid.UUID] = (),
+    session: AsyncSession, events: Iterable[tuple[uuid.UUID | None, str, dict[str, Any]]]
 ) -> int:
     """Add (user_id, topic, payload) events; user_id None marks a system event (no feed).
-    `caregivers_changed` are NOTIFYed to the matching index in the same round trip."""
+    One multi-row INSERT; the table's triggers send the NOTIFYs."""
     rows = [{"user_id": u, "topic": t, "payload": p} for u, t, p in events]
     if not rows:
         return 0
     # One multi-row VALUES statement (the ORM's executemany form took one per key shape).
     await session.execute(insert(OutboxEvent).values(rows))
-    notices = [func.pg_notify(OUTBOX_CHANNEL, "")]
-    notices += [func.pg_notify(CAREGIVER_CHANGED_CHANNEL, str(c)) for c in caregivers_changed]
-    await session.execute(select(*notices))
     return len(rows)
 
 
@@ -54,8 +49,4 @@ def caregiver_changed_event(
 
 async def caregiver_changed(session: AsyncSession, caregiver_id: uuid.UUID, reason: str) -> None:
     """Record a change to a caregiver's profile, availability or bookings (same transaction)."""
-    await enqueue_many(
-        session,
-        [caregiver_changed_event(caregiver_id, reason)],
-        caregivers_changed=[caregiver_id],
-    )
+    await enqueue_many(session, [caregiver_changed_event(caregiver_id, reason)])
