@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from homecare_backend.models import Booking, VisitCheck, VisitException
+from homecare_backend.models import Booking, OutboxEvent, VisitCheck, VisitException
 from homecare_backend.visits import geofence
 from homecare_testing.sse import sse_events
 
@@ -201,6 +201,23 @@ async def test_every_exception_reason_is_recorded_for_agency_review(
     ]
     other = await client.get("/v1/visit-exceptions", headers=home.other_agency_admin.headers)
     assert other.json()["items"] == []
+    # Each exception was announced to the caregiver's agency admin (feed, SSE, push), and to no
+    # other agency.
+    async with engine.connect() as conn:
+        told = (
+            await conn.execute(
+                select(OutboxEvent.user_id, OutboxEvent.payload["reason"].astext).where(
+                    OutboxEvent.topic == "visit_exception",
+                    OutboxEvent.user_id.in_(
+                        [home.agency_admin.user_id, home.other_agency_admin.user_id]
+                    ),
+                )
+            )
+        ).all()
+    assert sorted(reason for _, reason in told) == sorted(
+        e["reason"] for e in listed.json()["items"]
+    )
+    assert {user for user, _ in told} == {home.agency_admin.user_id}
     for nosy in (home.owner, home.caregiver):
         assert (await client.get("/v1/visit-exceptions", headers=nosy.headers)).status_code == 403
     first = listed.json()["items"][0]["id"]

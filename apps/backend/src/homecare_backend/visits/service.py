@@ -9,7 +9,8 @@ device time precedes the check-in's, a fix whose device time is a day away from 
 
 The visit's served times (`started_at`, `finished_at`) are the server's clock at check-in and
 check-out: billing prices them. Every family member sharing the recipient is told
-(`caregiver_arrived`, `visit_started`, `visit_completed`, `visit_exception`).
+(`caregiver_arrived`, `visit_started`, `visit_completed`, `visit_exception`); the admins of the
+caregiver's agency get each `visit_exception` too, to review it.
 """
 
 from __future__ import annotations
@@ -186,6 +187,16 @@ async def _record(
     return check, exceptions
 
 
+async def _agency_admins(session: AsyncSession, agency_id: uuid.UUID | None) -> list[uuid.UUID]:
+    if agency_id is None:
+        return []
+    return list(
+        await session.scalars(
+            select(User.id).where(User.role == Role.AGENCY_ADMIN, User.agency_id == agency_id)
+        )
+    )
+
+
 async def _tell_family(
     session: AsyncSession,
     booking: Booking,
@@ -193,16 +204,21 @@ async def _tell_family(
     topics: list[str],
     exceptions: list[VisitException],
 ) -> None:
+    """Every family member sharing the recipient gets `topics` and each exception; the admins of
+    the caregiver's agency get the exceptions too (they review them)."""
     family = await recipients_service.member_user_ids(session, booking.recipient_id)
-    caregiver = await session.scalar(
-        select(User.display_name)
-        .join(CaregiverProfile, CaregiverProfile.user_id == User.id)
-        .where(CaregiverProfile.id == booking.caregiver_id)
-    )
+    caregiver = (
+        await session.execute(
+            select(User.display_name, CaregiverProfile.agency_id)
+            .join(CaregiverProfile, CaregiverProfile.user_id == User.id)
+            .where(CaregiverProfile.id == booking.caregiver_id)
+        )
+    ).one()
+    reviewers = await _agency_admins(session, caregiver.agency_id) if exceptions else []
     base = {
         "booking_id": str(booking.id),
         "recipient_id": str(booking.recipient_id),
-        "caregiver_name": caregiver,
+        "caregiver_name": caregiver.display_name,
         "at": check.recorded_at.isoformat(),
         "status": booking.status.value,
     }
@@ -210,7 +226,7 @@ async def _tell_family(
     events += [
         (u, "visit_exception", {**base, "reason": e.reason, "detail": e.detail})
         for e in exceptions
-        for u in family
+        for u in (*family, *reviewers)
     ]
     await outbox.enqueue_many(session, events)
 
