@@ -5,8 +5,23 @@ from __future__ import annotations
 import hashlib
 import logging
 import sys
+from typing import TextIO
 
 import structlog
+
+
+class _CurrentStdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stdout` is when a record is emitted, not when logging was
+    configured: a test runner swaps stdout per test and closes the old one, and a handler bound
+    to it failed ("I/O operation on closed file") in whichever test logged next."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        pass
 
 
 def configure_logging(service: str, level: str = "INFO", json: bool = True) -> None:
@@ -23,12 +38,13 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
     structlog.configure(
         processors=[*shared, structlog.processors.format_exc_info, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        # No file given: each line goes to the current sys.stdout (see _CurrentStdoutHandler).
+        logger_factory=structlog.PrintLoggerFactory(),
         cache_logger_on_first_use=False,
     )
     structlog.contextvars.bind_contextvars(service=service)
     # Route stdlib loggers (uvicorn, sqlalchemy) through the same renderer.
-    handler = logging.StreamHandler(sys.stdout)
+    handler = _CurrentStdoutHandler()
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
