@@ -37,6 +37,14 @@ etcd_version=$(modver etcd go.etcd.io/etcd/server/v3)
 coredns_version=$(modver coredns github.com/coredns/coredns)
 flannel_version=$(modver flannel github.com/flannel-io/flannel)
 cni_version=$(modver flannel-cni github.com/containernetworking/plugins)
+# The cluster stack's add-ons (infra/homecare_infra/cluster/versions.py names the same versions;
+# the e2e-cluster suite checks that they agree).
+local_path_version=$(modver local-path github.com/rancher/local-path-provisioner)
+metrics_server_version=$(modver metrics-server sigs.k8s.io/metrics-server)
+netpol_version=$(modver network-policies sigs.k8s.io/kube-network-policies)
+traefik_version=$(modver traefik github.com/traefik/traefik/v3)
+# local-path-provisioner's helper pod: Debian's busybox-static, under the tag the manifests name.
+busybox_tag=1.37.0
 pause_version=3.10.2
 # The tags kubeadm derives: etcd's image tag is its version with a "-0" revision.
 etcd_tag="${etcd_version#v}-0"
@@ -106,6 +114,74 @@ build_pause() {  # the C source in the k8s.io/kubernetes module, flags of its bu
   mv "$bin/pause-$pause_version.tmp" "$bin/pause-$pause_version"
 }
 
+# The cluster stack's add-ons are built in a writable work copy of their module, with upstream's
+# own go.mod and go.sum (the versions each release is built with); the tools modules here only
+# pin the version.
+work_copy() {  # TOOLS-DIR MODULE: a writable copy of the module's source; prints its path
+  local src work
+  src=$(module_dir "$1" "$2")
+  work=$(mktemp -d)
+  cp -r "$src/." "$work/"
+  chmod -R u+w "$work"
+  echo "$work"
+}
+
+build_local_path() {  # the module root (a module zip leaves vendor/ out)
+  [ -x "$bin/local-path-provisioner-$local_path_version" ] && return
+  local work
+  work=$(work_copy "$here/local-path" github.com/rancher/local-path-provisioner)
+  (cd "$work" && CGO_ENABLED=0 "$progress" local-path-provisioner -mod=readonly -trimpath \
+    -ldflags "-s -w -X main.VERSION=$local_path_version" \
+    -o "$bin/local-path-provisioner-$local_path_version.tmp" .) >&2
+  mv "$bin/local-path-provisioner-$local_path_version.tmp" "$bin/local-path-provisioner-$local_path_version"
+  rm -rf "$work"
+}
+
+build_metrics_server() {  # flags of upstream's Makefile
+  [ -x "$bin/metrics-server-$metrics_server_version" ] && return
+  local work
+  work=$(work_copy "$here/metrics-server" sigs.k8s.io/metrics-server)
+  (cd "$work" && CGO_ENABLED=0 "$progress" metrics-server -mod=readonly -trimpath \
+    -ldflags "-s -w -X k8s.io/client-go/pkg/version.gitVersion=$metrics_server_version" \
+    -o "$bin/metrics-server-$metrics_server_version.tmp" ./cmd/metrics-server) >&2
+  mv "$bin/metrics-server-$metrics_server_version.tmp" "$bin/metrics-server-$metrics_server_version"
+  rm -rf "$work"
+}
+
+build_netpol() {  # upstream's Dockerfile: ./cmd as /bin/netpol
+  [ -x "$bin/kube-network-policies-$netpol_version" ] && return
+  local work
+  work=$(work_copy "$here/network-policies" sigs.k8s.io/kube-network-policies)
+  (cd "$work" && CGO_ENABLED=0 "$progress" kube-network-policies -mod=readonly -trimpath \
+    -ldflags "-s -w" -o "$bin/kube-network-policies-$netpol_version.tmp" ./cmd) >&2
+  mv "$bin/kube-network-policies-$netpol_version.tmp" "$bin/kube-network-policies-$netpol_version"
+  rm -rf "$work"
+}
+
+build_traefik() {  # cmd/traefik; the two gaps of the module zip: see traefik/tools.go
+  [ -x "$bin/traefik-$traefik_version" ] && return
+  local work ext
+  work=$(work_copy "$here/traefik" github.com/traefik/traefik/v3)
+  ext="$work/pkg/config/dynamic/ext"  # go.mod: replace github.com/traefik/traefik/dynamic/ext => ./pkg/config/dynamic/ext
+  mkdir -p "$ext"
+  printf 'module github.com/traefik/traefik/dynamic/ext\n\ngo 1.24.0\n' > "$ext/go.mod"
+  printf '%s\n' '// Package ext: the extension points of dynamic.HTTP and dynamic.Router, empty in Traefik.' \
+    'package ext' '' 'type HTTP struct{}' '' 'type Router struct{}' > "$ext/ext.go"
+  (cd "$work" && CGO_ENABLED=0 "$progress" traefik -mod=mod -trimpath \
+    -ldflags "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$traefik_version" \
+    -o "$bin/traefik-$traefik_version.tmp" ./cmd/traefik) >&2
+  mv "$bin/traefik-$traefik_version.tmp" "$bin/traefik-$traefik_version"
+  rm -rf "$work"
+}
+
+busybox_bin() {  # Debian's static busybox (package busybox-static), keyed by its Debian version
+  local version
+  version=$(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null) \
+    || die "busybox-static is needed: scripts/ensure-apt.sh busybox-static"
+  [ -x "$bin/busybox-$version" ] || cp /bin/busybox "$bin/busybox-$version"
+  echo "$bin/busybox-$version"
+}
+
 # ---- images -----------------------------------------------------------------------------------
 # Bump when the image layout below changes (forces a rebuild of every image).
 IMAGE_REVISION=1
@@ -115,17 +191,18 @@ net_base() {  # Debian bookworm with the packet-filter tools kube-proxy and flan
   echo "$netbase"
 }
 
-# image NAME:TAG BASE ENTRYPOINT-JSON FILE=DEST... : build unless its archive is cached
+# image NAME:TAG BASE ENTRYPOINT-JSON FILE=DEST|@TARGET=LINK... : build unless its archive is cached
 image() {
   local ref=$1 base=$2 entry=$3 spec ctx key archive t0 src dest
   shift 3
   t0=$(date +%s)
-  key=$( { echo "$IMAGE_REVISION $ref $base $entry"; for spec in "$@"; do sha256sum "${spec%%=*}"; done; } \
+  key=$( { echo "$IMAGE_REVISION $ref $base $entry"; for spec in "$@"; do
+      case $spec in @*) echo "$spec" ;; *) sha256sum "${spec%%=*}" ;; esac; done; } \
     | sha256sum | cut -c1-12)
   archive="$out/$(echo "${ref#*/}" | tr '/:' '--')-$key.tar"
   if [ -f "$archive" ]; then
     echo "==> $ref: cached" >&2
-    archives+=("$archive") binary_seconds=0
+    archives+=("$archive") binary_seconds=0 binary_cpu=0
     return
   fi
   ctx=$(mktemp -d)
@@ -141,7 +218,10 @@ image() {
   for spec in "$@"; do
     src=${spec%%=*} dest=${spec#*=}
     mkdir -p "$ctx/root$(dirname "$dest")"
-    cp "$src" "$ctx/root$dest"
+    case $src in
+      @*) ln -s "${src#@}" "$ctx/root$dest" ;;  # @TARGET=LINK: a symbolic link
+      *) cp "$src" "$ctx/root$dest" ;;
+    esac
   done
   {
     echo "FROM $base"
@@ -157,17 +237,30 @@ image() {
   rm -rf "$ctx"
   archives+=("$archive")
   local took=$(( $(date +%s) - t0 ))
-  echo "==> $ref: built in $(( took + binary_seconds ))s (binaries ${binary_seconds}s, image ${took}s)" >&2
-  binary_seconds=0
+  echo "==> $ref: built in $(( took + binary_seconds ))s (binaries ${binary_seconds}s, image ${took}s; binaries CPU ${binary_cpu}s, load average $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+  binary_seconds=0 binary_cpu=0
 }
 
-# step FUNCTION: build (or find cached) binaries; their time is added to the next image's line
-binary_seconds=0
+# step FUNCTION: build (or find cached) binaries; their wall and CPU time (user + system of the
+# processes it waited for) and the load average at its end go on the next image's line.
+binary_seconds=0 binary_cpu=0
+times_file=$(mktemp)
+trap 'rm -f "$times_file"' EXIT
+children_cpu() {  # seconds of CPU used so far by this shell's finished children (`times` here, not
+  times > "$times_file"  # in a $(...) subshell, which has no children of its own)
+  awk 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] }
+    printf "%d\n", s }' "$times_file"
+}
 step() {
-  local t0
+  local t0 c0
   t0=$(date +%s)
+  children_cpu > "$times_file.c0"
   "$1"
   binary_seconds=$(( $(date +%s) - t0 ))
+  c0=$(cat "$times_file.c0")
+  children_cpu > "$times_file.c0"
+  binary_cpu=$(( $(cat "$times_file.c0") - c0 ))
+  rm -f "$times_file.c0"
 }
 
 archives=()
@@ -198,6 +291,30 @@ step build_flannel_cni
 # Not under flannel's name: it is not flannel-io/cni-plugin (see flannel-cni/tools.go).
 image "localhost/homecare/flannel-cni-plugin:cni-plugins-$cni_version" "$(net_base)" '["/flannel"]' \
   "$bin/flannel-cni-$cni_version=/flannel"
+
+# The cluster stack's add-ons (infra/cluster, `pulumi up` on these kubelets), under the names
+# versions.py gives. Not built: cert-manager's controller (its cmd/controller is a module of its
+# own, github.com/cert-manager/cert-manager/controller-binary, that the module proxy does not
+# serve: the cluster stack's cert-manager stays out of the real-kubelet test, see e2e/README.md).
+step build_local_path
+image "docker.io/rancher/local-path-provisioner:$local_path_version" scratch '["/usr/bin/local-path-provisioner"]' \
+  "$bin/local-path-provisioner-$local_path_version=/usr/bin/local-path-provisioner"
+busybox=$(busybox_bin)
+busybox_links=()
+for applet in $("$busybox" --list); do
+  [ "$applet" = busybox ] || busybox_links+=("@busybox=/bin/$applet")
+done
+image "docker.io/library/busybox:$busybox_tag" scratch '["/bin/sh"]' "$busybox=/bin/busybox" "${busybox_links[@]}"
+step build_metrics_server
+image "registry.k8s.io/metrics-server/metrics-server:$metrics_server_version" scratch '["/metrics-server"]' \
+  "$bin/metrics-server-$metrics_server_version=/metrics-server"
+step build_netpol
+# No entrypoint: the DaemonSet's args start with /bin/netpol (upstream's image has only a CMD).
+image "registry.k8s.io/networking/kube-network-policies:$netpol_version" scratch '[]' \
+  "$bin/kube-network-policies-$netpol_version=/bin/netpol"
+step build_traefik
+image "docker.io/library/traefik:$traefik_version" scratch '["/usr/local/bin/traefik"]' \
+  "$bin/traefik-$traefik_version=/usr/local/bin/traefik"
 
 set_key=$(printf '%s\n' "${archives[@]}" | sha256sum | cut -c1-12)
 set_dir="$out/set-$set_key"
