@@ -158,10 +158,24 @@ build_netpol() {  # upstream's Dockerfile: ./cmd as /bin/netpol
   rm -rf "$work"
 }
 
-build_traefik() {  # cmd/traefik; the two gaps of the module zip: see traefik/tools.go
+build_traefik() {  # cmd/traefik, with the changes traefik/tools.go explains
   [ -x "$bin/traefik-$traefik_version" ] && return
-  local work ext
+  local work ext acme
   work=$(work_copy "$here/traefik" github.com/traefik/traefik/v3)
+  # Not served: the containous/go-http-auth fork (basicAuth/digestAuth): upstream's module instead.
+  (cd "$work" && go mod edit -dropreplace github.com/abbot/go-http-auth \
+    -require "github.com/abbot/go-http-auth@$(modver traefik github.com/abbot/go-http-auth)")
+  # Not served: several DNS SDKs that lego's providers/dns imports: no DNS-01 providers.
+  acme="$work/pkg/provider/acme"
+  grep -q 'dns\.NewDNSChallengeProviderByName(' "$acme/provider.go" \
+    || die "traefik $traefik_version: pkg/provider/acme/provider.go changed; see traefik/tools.go"
+  grep -v '"github.com/go-acme/lego/v5/providers/dns"' "$acme/provider.go" \
+    | sed 's/dns\.NewDNSChallengeProviderByName(/noDNSChallengeProviders(/' > "$acme/provider.go.new"
+  mv "$acme/provider.go.new" "$acme/provider.go"
+  printf '%s\n' 'package acme' '' 'import (' '	"fmt"' '' '	"github.com/go-acme/lego/v5/challenge"' ')' '' \
+    'func noDNSChallengeProviders(name string) (challenge.Provider, error) {' \
+    '	return nil, fmt.Errorf("ACME DNS challenge provider %q: not built into this Traefik", name)' \
+    '}' > "$acme/no_dns_providers.go"
   ext="$work/pkg/config/dynamic/ext"  # go.mod: replace github.com/traefik/traefik/dynamic/ext => ./pkg/config/dynamic/ext
   mkdir -p "$ext"
   printf 'module github.com/traefik/traefik/dynamic/ext\n\ngo 1.24.0\n' > "$ext/go.mod"
