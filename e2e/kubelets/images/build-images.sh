@@ -14,8 +14,17 @@
 # progress line per image with its elapsed time. Prints a directory of hard links to the
 # archives: the containerd role imports them on every node (containerd_image_archives_dir,
 # HOMECARE_IMAGE_ARCHIVES), the offline install path of docs/runbooks/bootstrap.md.
-# Usage: build-images.sh      (env: HOMECARE_CACHE; needs go, gcc, podman, debootstrap)
+# With --services, the set also holds the images of the cluster stack's add-ons (local-path with
+# its busybox helper, metrics-server, kube-network-policies, Traefik): `make
+# e2e-cluster-service-images`; the e2e-cluster suite asks for them with E2E_CLUSTER_STACK=1.
+# Usage: build-images.sh [--services]   (env: HOMECARE_CACHE; needs go, gcc, podman, debootstrap)
 set -euo pipefail
+with_services=0
+case "${1:-}" in
+  "") ;;
+  --services) with_services=1 ;;
+  *) echo "usage: $0 [--services]" >&2; exit 2 ;;
+esac
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
 cache=${HOMECARE_CACHE:-$HOME/.cache/homecare}
@@ -310,25 +319,27 @@ image "localhost/homecare/flannel-cni-plugin:cni-plugins-$cni_version" "$(net_ba
 # versions.py gives. Not built: cert-manager's controller (its cmd/controller is a module of its
 # own, github.com/cert-manager/cert-manager/controller-binary, that the module proxy does not
 # serve: the cluster stack's cert-manager stays out of the real-kubelet test, see e2e/README.md).
-step build_local_path
-image "docker.io/rancher/local-path-provisioner:$local_path_version" scratch '["/usr/bin/local-path-provisioner"]' \
-  "$bin/local-path-provisioner-$local_path_version=/usr/bin/local-path-provisioner"
-busybox=$(busybox_bin)
-busybox_links=()
-for applet in $("$busybox" --list); do
-  [ "$applet" = busybox ] || busybox_links+=("@busybox=/bin/$applet")
-done
-image "docker.io/library/busybox:$busybox_tag" scratch '["/bin/sh"]' "$busybox=/bin/busybox" "${busybox_links[@]}"
-step build_metrics_server
-image "registry.k8s.io/metrics-server/metrics-server:$metrics_server_version" scratch '["/metrics-server"]' \
-  "$bin/metrics-server-$metrics_server_version=/metrics-server"
-step build_netpol
-# No entrypoint: the DaemonSet's args start with /bin/netpol (upstream's image has only a CMD).
-image "registry.k8s.io/networking/kube-network-policies:$netpol_version" scratch '[]' \
-  "$bin/kube-network-policies-$netpol_version=/bin/netpol"
-step build_traefik
-image "docker.io/library/traefik:$traefik_version" scratch '["/usr/local/bin/traefik"]' \
-  "$bin/traefik-$traefik_version=/usr/local/bin/traefik"
+if [ "$with_services" = 1 ]; then
+  step build_local_path
+  image "docker.io/rancher/local-path-provisioner:$local_path_version" scratch '["/usr/bin/local-path-provisioner"]' \
+    "$bin/local-path-provisioner-$local_path_version=/usr/bin/local-path-provisioner"
+  busybox=$(busybox_bin)
+  busybox_links=()
+  for applet in $("$busybox" --list); do
+    [ "$applet" = busybox ] || busybox_links+=("@busybox=/bin/$applet")
+  done
+  image "docker.io/library/busybox:$busybox_tag" scratch '["/bin/sh"]' "$busybox=/bin/busybox" "${busybox_links[@]}"
+  step build_metrics_server
+  image "registry.k8s.io/metrics-server/metrics-server:$metrics_server_version" scratch '["/metrics-server"]' \
+    "$bin/metrics-server-$metrics_server_version=/metrics-server"
+  step build_netpol
+  # No entrypoint: the DaemonSet's args start with /bin/netpol (upstream's image has only a CMD).
+  image "registry.k8s.io/networking/kube-network-policies:$netpol_version" scratch '[]' \
+    "$bin/kube-network-policies-$netpol_version=/bin/netpol"
+  step build_traefik
+  image "docker.io/library/traefik:$traefik_version" scratch '["/usr/local/bin/traefik"]' \
+    "$bin/traefik-$traefik_version=/usr/local/bin/traefik"
+fi
 
 set_key=$(printf '%s\n' "${archives[@]}" | sha256sum | cut -c1-12)
 set_dir="$out/set-$set_key"
