@@ -174,6 +174,11 @@ build_traefik() {  # cmd/traefik, with the changes traefik/tools.go explains
   # Not served: the containous/go-http-auth fork (basicAuth/digestAuth): upstream's module instead.
   (cd "$work" && go mod edit -dropreplace github.com/abbot/go-http-auth \
     -require "github.com/abbot/go-http-auth@$(modver traefik github.com/abbot/go-http-auth)")
+  # The fork's one addition Traefik calls: a challenge flagged stale=true for a stale nonce.
+  grep -q 'd\.auth\.RequireAuthStale(rw, req)' "$work/pkg/middlewares/auth/digest_auth.go" \
+    || die "traefik $traefik_version: pkg/middlewares/auth/digest_auth.go changed; see traefik/tools.go"
+  sed -i 's/d\.auth\.RequireAuthStale(rw, req)/d.auth.RequireAuth(rw, req)/' \
+    "$work/pkg/middlewares/auth/digest_auth.go"
   # Not served: several DNS SDKs that lego's providers/dns imports: no DNS-01 providers.
   acme="$work/pkg/provider/acme"
   grep -q 'dns\.NewDNSChallengeProviderByName(' "$acme/provider.go" \

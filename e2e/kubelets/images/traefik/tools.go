@@ -10,6 +10,8 @@
 //     the zip leaves out and the proxy does not serve, is written beside it;
 //   - the replace target of github.com/abbot/go-http-auth, the containous fork (basicAuth and
 //     digestAuth middlewares), is not served: upstream's module at the version required here;
+//     the digestAuth middleware's one call of the fork's addition, RequireAuthStale, becomes
+//     RequireAuth (a stale nonce gets a fresh challenge without stale=true);
 //   - lego's providers/dns imports DNS SDKs the proxy does not serve (alidns, huaweicloud,
 //     oraclecloud, ...): pkg/provider/acme gets no DNS-01 providers (Traefik's own ACME client is
 //     not used here: certificates come from cert-manager).
