@@ -87,7 +87,10 @@ export function parseSuccess(search: string): TossSuccess | null {
  * while a different URL (another amount) is a different request the server judges on its own.
  */
 export function confirmKey(success: TossSuccess): string {
-  return `toss:${success.orderId}:${success.paymentKey}:${String(success.amount)}`;
+  // Toss's paymentKey is unique per payment; the amount is in it so that a different amount is
+  // judged by the server (amount_mismatch), not refused as a reused key. At most 5 + 200 + 1 + 9
+  // printable ASCII characters: within the API's 255 (the server refuses other payment keys).
+  return `toss:${success.paymentKey}:${String(success.amount)}`;
 }
 
 export interface TossFailure {

@@ -10,7 +10,7 @@ import { Loading } from "../../components/Loading";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { formatKrw } from "../../format";
 import { localeOf } from "../../i18n";
-import { confirmKey, parseFailure, parseSuccess } from "../../payments/toss";
+import { confirmKey, parseFailure, parseSuccess, type LoadToss } from "../../payments/toss";
 import { usePay } from "../../payments/usePay";
 
 type Payment = Schemas["PaymentOut"];
@@ -108,13 +108,16 @@ export function PaySuccessPage() {
   );
 }
 
-/** Toss's fail redirect: Toss's own code and message, and a new attempt for the booking. */
-export function PayFailPage() {
+/**
+ * Toss's fail redirect: Toss's own code and message, and a new attempt for the booking.
+ * `load` replaces the SDK loader (tests only).
+ */
+export function PayFailPage({ load }: { load?: LoadToss } = {}) {
   const { t } = useTranslation();
   const { search } = useLocation();
   const failure = useMemo(() => parseFailure(search), [search]);
   const [started, setStarted] = useState(false);
-  const pay = usePay(failure.bookingId ?? "", () => undefined);
+  const pay = usePay(failure.bookingId ?? "", () => undefined, load);
   const message = failure.message.slice(0, TOSS_MESSAGE_MAX);
 
   return (
