@@ -598,19 +598,16 @@ async def test_the_success_redirect_confirms_by_order_once(
     family, _, booking = await booked(world, make_actor, recipient_body)
     payment = await payment_for(world, family, booking)
     world.toss.authorize("pk_by_order", payment["order_id"], payment["amount_krw"])
-    body = {
-        "order_id": payment["order_id"],
-        "payment_key": "pk_by_order",
-        "amount_krw": payment["amount_krw"],
-    }
+    url = f"/v1/payments/by-order/{payment['order_id']}/confirm"
+    body = {"payment_key": "pk_by_order", "amount_krw": payment["amount_krw"]}
     headers = {**family.headers, "Idempotency-Key": "toss:pk_by_order"}
-    first = await world.http.post("/v1/payments/confirm", json=body, headers=headers)
+    first = await world.http.post(url, json=body, headers=headers)
     assert first.status_code == 200, first.text
     assert (first.json()["id"], first.json()["status"]) == (payment["id"], "paid")
-    reload = await world.http.post("/v1/payments/confirm", json=body, headers=headers)
+    reload = await world.http.post(url, json=body, headers=headers)
     assert (reload.status_code, reload.json()) == (200, first.json())
     fresh_key = {**family.headers, "Idempotency-Key": "toss:pk_by_order:again"}
-    again = await world.http.post("/v1/payments/confirm", json=body, headers=fresh_key)
+    again = await world.http.post(url, json=body, headers=fresh_key)
     assert (again.status_code, again.json()["code"]) == (409, "payment_already_confirmed")
     assert world.toss.charges["pk_by_order"] == 1
 
@@ -621,33 +618,28 @@ async def test_a_tampered_or_foreign_order_is_refused_and_charges_nothing(
     family, _, booking = await booked(world, make_actor, recipient_body)
     payment = await payment_for(world, family, booking)
     world.toss.authorize("pk_tampered", payment["order_id"], payment["amount_krw"])
-    body = {
-        "order_id": payment["order_id"],
-        "payment_key": "pk_tampered",
-        "amount_krw": payment["amount_krw"],
-    }
-    tampered = await world.http.post(
-        "/v1/payments/confirm", json={**body, "amount_krw": 100}, headers=family.headers
-    )
+    url = f"/v1/payments/by-order/{payment['order_id']}/confirm"
+    body = {"payment_key": "pk_tampered", "amount_krw": payment["amount_krw"]}
+    tampered = await world.http.post(url, json={**body, "amount_krw": 100}, headers=family.headers)
     assert (tampered.status_code, tampered.json()["code"]) == (409, "amount_mismatch")
     assert tampered.headers["content-type"] == "application/problem+json"
     assert tampered.json()["expected_amount_krw"] == payment["amount_krw"]
     stranger = await make_actor(Role.FAMILY)
-    foreign = await world.http.post("/v1/payments/confirm", json=body, headers=stranger.headers)
+    foreign = await world.http.post(url, json=body, headers=stranger.headers)
     assert (foreign.status_code, foreign.json()["code"]) == (404, "payment_not_found")
     unknown = await world.http.post(
-        "/v1/payments/confirm",
-        json={**body, "order_id": "hc-0000000000000000"},
-        headers=family.headers,
+        "/v1/payments/by-order/hc-0000000000000000/confirm", json=body, headers=family.headers
     )
     assert (unknown.status_code, unknown.json()["code"]) == (404, "payment_not_found")
     bad = await world.http.post(
-        "/v1/payments/confirm", json={**body, "order_id": "a b"}, headers=family.headers
+        "/v1/payments/by-order/hc%20%3Cx%3E/confirm", json=body, headers=family.headers
     )
     assert bad.status_code == 422
+    # Only POST: another method is 405, not a lookup of a payment id.
+    assert (await world.http.get(url, headers=family.headers)).status_code == 405
     assert world.toss.charges["pk_tampered"] == 0
     assert world.toss.requests["confirm"] == 0
     # The genuine redirect still goes through afterwards.
-    ok = await world.http.post("/v1/payments/confirm", json=body, headers=family.headers)
+    ok = await world.http.post(url, json=body, headers=family.headers)
     assert (ok.status_code, ok.json()["status"]) == (200, "paid")
     assert world.toss.charges["pk_tampered"] == 1

@@ -1117,7 +1117,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/payments/confirm": {
+    "/v1/payments/by-order/{order_id}/confirm": {
         parameters: {
             query?: never;
             header?: never;
@@ -1126,7 +1126,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Confirm the payment of an order with what Toss's success redirect returned (paymentKey, orderId, amount); send an Idempotency-Key */
+        /** Confirm the payment of an order with what Toss's success redirect returned (orderId in the path; paymentKey, amount in the body); send an Idempotency-Key */
         post: operations["confirm_payment_by_order"];
         delete?: never;
         options?: never;
@@ -2827,32 +2827,6 @@ export interface components {
              * Format: date-time
              */
             start_at: string;
-        };
-        /**
-         * OrderConfirmIn
-         * @description What Toss's success redirect hands back (`paymentKey`, `orderId`, `amount`).
-         * @example {
-         *       "amount_krw": 6324,
-         *       "order_id": "hc-3f0c2a9e8d7b4c1a9e6f5d4c3b2a1f0e",
-         *       "payment_key": "tgen_20261201abcdef"
-         *     }
-         */
-        OrderConfirmIn: {
-            /**
-             * Amount Krw
-             * @description From the redirect; must equal the payment's amount_krw
-             */
-            amount_krw: number;
-            /**
-             * Order Id
-             * @description The payment's order_id, from the redirect
-             */
-            order_id: string;
-            /**
-             * Payment Key
-             * @description From the provider's payment window
-             */
-            payment_key: string;
         };
         /** Page[AgencyOut] */
         Page_AgencyOut_: {
@@ -8948,12 +8922,15 @@ export interface operations {
                 /** @description Retry-safe key (printable ASCII, ≤ 255): the same key and body replay the first response; another body with the key is refused (422); kept ≥ 24 h. */
                 "Idempotency-Key"?: string | null;
             };
-            path?: never;
+            path: {
+                /** @description The payment's order_id, as Toss's success redirect returns it */
+                order_id: string;
+            };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["OrderConfirmIn"];
+                "application/json": components["schemas"]["ConfirmIn"];
             };
         };
         responses: {

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Path, Request, status
 from fastapi.responses import JSONResponse
 
 from homecare_backend import idempotency
@@ -18,7 +18,6 @@ from homecare_backend.payments import service
 from homecare_backend.payments.provider import PaymentProvider
 from homecare_backend.payments.schemas import (
     ConfirmIn,
-    OrderConfirmIn,
     PaymentOut,
     PaymentsConfigOut,
     WebhookIn,
@@ -27,6 +26,17 @@ from homecare_backend.payments.schemas import (
 from homecare_shared.openapi import problem_responses
 
 router = APIRouter(tags=["payments"], dependencies=[STRICT_QUERY])
+# Toss's orderId: 6-64 characters of letters, digits, `-`, `_` and `=` (ours: `hc-<booking hex>`).
+OrderIdPath = Annotated[
+    str,
+    Path(
+        min_length=6,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_\-=]+$",
+        description="The payment's order_id, as Toss's success redirect returns it",
+        examples=["hc-3f0c2a9e8d7b4c1a9e6f5d4c3b2a1f0e"],
+    ),
+]
 _LINKS = links_by_id("payment_id", GetPayment="get_payment", ConfirmPayment="confirm_payment")
 
 
@@ -121,10 +131,10 @@ async def confirm_payment(
 
 
 @router.post(
-    "/v1/payments/confirm",
+    "/v1/payments/by-order/{order_id}/confirm",
     operation_id="confirm_payment_by_order",
     summary="Confirm the payment of an order with what Toss's success redirect returned "
-    "(paymentKey, orderId, amount); send an Idempotency-Key",
+    "(orderId in the path; paymentKey, amount in the body); send an Idempotency-Key",
     response_model=PaymentOut,
     responses={
         **OBJECT_ERRORS,
@@ -132,7 +142,8 @@ async def confirm_payment(
     },
 )
 async def confirm_payment_by_order(
-    data: OrderConfirmIn,
+    order_id: OrderIdPath,
+    data: ConfirmIn,
     request: Request,
     user: FamilyUser,
     session: SessionDep,
@@ -141,7 +152,7 @@ async def confirm_payment_by_order(
     provider = _provider(request)
 
     async def action() -> tuple[int, Any]:
-        payment_id = await service.id_for_order(session, user, data.order_id)
+        payment_id = await service.id_for_order(session, user, order_id)
         payment = await service.confirm(
             session, provider, user, payment_id, data.payment_key, data.amount_krw
         )
@@ -151,7 +162,7 @@ async def confirm_payment_by_order(
         session,
         user.id,
         idempotency_key,
-        "POST /v1/payments/confirm",
+        f"POST /v1/payments/by-order/{order_id}/confirm",
         data.model_dump(mode="json"),
         action,
     )

@@ -10,8 +10,6 @@ from homecare_backend.api import JsonInt
 from homecare_backend.payments.models import PaymentStatus
 
 PaymentKey = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_\-.:]+$")]
-# Toss's orderId: 6-64 characters of letters, digits, `-`, `_` and `=` (ours: `hc-<booking hex>`).
-OrderId = Annotated[str, Field(min_length=6, max_length=64, pattern=r"^[A-Za-z0-9_\-=]+$")]
 
 
 class PaymentsConfigOut(BaseModel):
@@ -67,27 +65,6 @@ class ConfirmIn(BaseModel):
     payment_key: PaymentKey = Field(description="From the provider's payment window")
     amount_krw: JsonInt = Field(
         ge=1, le=100_000_000, description="Must equal the payment's amount_krw"
-    )
-
-
-class OrderConfirmIn(BaseModel):
-    """What Toss's success redirect hands back (`paymentKey`, `orderId`, `amount`)."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "order_id": "hc-3f0c2a9e8d7b4c1a9e6f5d4c3b2a1f0e",
-                    "payment_key": "tgen_20261201abcdef",
-                    "amount_krw": 6324,
-                }
-            ]
-        }
-    )
-    order_id: OrderId = Field(description="The payment's order_id, from the redirect")
-    payment_key: PaymentKey = Field(description="From the provider's payment window")
-    amount_krw: JsonInt = Field(
-        ge=1, le=100_000_000, description="From the redirect; must equal the payment's amount_krw"
     )
 
 

@@ -23,6 +23,7 @@ const PAID = {
   priced_provisionally: false, refunded_krw: 0, refund_due_krw: 0, status: "paid", provider_status: "DONE",
   failure_code: null, approved_at: "2026-12-01T01:00:00Z", created_at: "2026-12-01T00:00:00Z",
 };
+const CONFIRM = `/api/v1/payments/by-order/${ORDER}/confirm`;
 const SUCCESS_URL = `/family/pay/success?booking=b1&paymentKey=tgen_abc&orderId=${ORDER}&amount=6814`;
 
 async function serve(handler: Handler) {
@@ -35,13 +36,13 @@ async function serve(handler: Handler) {
 }
 
 function confirms(server: Awaited<ReturnType<typeof serve>>) {
-  return server.requests.filter((r) => r.url === "/api/v1/payments/confirm");
+  return server.requests.filter((r) => r.url === CONFIRM);
 }
 
 describe("the success page", () => {
   it("confirms what Toss returned, with an Idempotency-Key a reload repeats", async () => {
     const server = await serve((req, _body, res) => {
-      if (req.url === "/api/v1/payments/confirm") json(res, 200, PAID);
+      if (req.url === CONFIRM) json(res, 200, PAID);
       else problem(res, 404, "not_found");
     });
     renderSignedIn(`${server.url}/api`, "/family/pay/success", SUCCESS_URL, <PaySuccessPage />);
@@ -55,17 +56,18 @@ describe("the success page", () => {
     for (const request of sent) {
       expect(request.method).toBe("POST");
       expect(request.headers["idempotency-key"]).toBe("toss:tgen_abc:6814");
-      expect(JSON.parse(request.body)).toEqual({ order_id: ORDER, payment_key: "tgen_abc", amount_krw: 6814 });
+      expect(JSON.parse(request.body)).toEqual({ payment_key: "tgen_abc", amount_krw: 6814 });
     }
   });
 
   it("shows the server's refusal of another amount", async () => {
     const server = await serve((req, _body, res) => {
-      if (req.url === "/api/v1/payments/confirm")
+      if (req.url === CONFIRM)
         problem(res, 409, "amount_mismatch", { detail: "This booking's share is 6814 KRW", expected_amount_krw: 6814 });
       else problem(res, 404, "not_found");
     });
     const tampered = SUCCESS_URL.replace("amount=6814", "amount=100");
+    // (the order id is in the path: the handler above answers the confirm of ORDER)
     renderSignedIn(`${server.url}/api`, "/family/pay/success", tampered, <PaySuccessPage />);
     const alert = await screen.findByRole("alert", {}, { timeout: 5000 });
     expect(alert.textContent).toContain("결제 금액이 이 예약의 금액과 다릅니다");
@@ -76,7 +78,7 @@ describe("the success page", () => {
 
   it("says a payment confirmed earlier is paid, without charging again", async () => {
     const server = await serve((req, _body, res) => {
-      if (req.url === "/api/v1/payments/confirm") problem(res, 409, "payment_already_confirmed");
+      if (req.url === CONFIRM) problem(res, 409, "payment_already_confirmed");
       else problem(res, 404, "not_found");
     });
     renderSignedIn(`${server.url}/api`, "/family/pay/success", SUCCESS_URL, <PaySuccessPage />);
@@ -86,7 +88,7 @@ describe("the success page", () => {
   it("asks again while the server is still settling the same confirm", async () => {
     let calls = 0;
     const server = await serve((req, _body, res) => {
-      if (req.url !== "/api/v1/payments/confirm") problem(res, 404, "not_found");
+      if (req.url !== CONFIRM) problem(res, 404, "not_found");
       else if (++calls === 1) problem(res, 409, "idempotency_request_in_progress");
       else json(res, 200, PAID);
     });

@@ -50,13 +50,12 @@ export function PaySuccessPage() {
     queryFn: async (): Promise<Payment> => {
       if (!success) throw new Error("unreachable");
       return unwrap(
-        api.POST("/v1/payments/confirm", {
-          params: { header: { "Idempotency-Key": confirmKey(success) } },
-          body: {
-            order_id: success.orderId,
-            payment_key: success.paymentKey,
-            amount_krw: success.amount,
+        api.POST("/v1/payments/by-order/{order_id}/confirm", {
+          params: {
+            path: { order_id: success.orderId },
+            header: { "Idempotency-Key": confirmKey(success) },
           },
+          body: { payment_key: success.paymentKey, amount_krw: success.amount },
         }),
       );
     },
