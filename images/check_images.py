@@ -229,7 +229,7 @@ def check_frontend_toss(image: str, base: str) -> None:
 
 
 # Defined after its check functions. The frontend runs twice: the strict CSP (no provider set,
-# as in dev), then with HOMECARE_PAYMENTS_PROVIDER=toss (decision 0015).
+# as in dev), then with HOMECARE_PAYMENTS_PROVIDER=toss (decision 0016).
 HTTP_IMAGES = (
     *HTTP_IMAGES,
     HttpImage("frontend", 8080, extra_check=check_frontend),

@@ -166,7 +166,7 @@ def app_specs(settings: Settings, namespace: str, secret_keys: list[str]) -> lis
             port=PORTS.frontend,
             # Debian's nginx with the image's config (port 8080, temp files in /tmp), started by
             # the image's script, which picks the security headers by the payment provider: the
-            # CSP admits Toss's hosts only where payments are Toss (decision 0015). The SPA calls
+            # CSP admits Toss's hosts only where payments are Toss (decision 0016). The SPA calls
             # `/api` on its own host, so it needs no API URL.
             command=["homecare-frontend"],
             config={
