@@ -48,7 +48,7 @@ include $(sort $(wildcard mk/*.mk))
 # cold cache the other two wait for the node packages, the longest build.
 SIDE_TEST_TARGETS := e2e-layer1 e2e-layer2 ansible-molecule e2e-cluster
 
-.PHONY: help up test lint fmt bench clean lock venv test-python test-scripts \
+.PHONY: help up up-toss test lint fmt bench clean lock venv test-python test-scripts \
   lint-ruff lint-format lint-mypy lint-yamllint lint-shell
 
 help: ## list the targets
@@ -74,6 +74,9 @@ lock: ## re-pin requirements/*.txt from requirements/*.in (no URLs, no machine p
 
 up: $(VENV_STAMP) ## run the platform locally on an embedded PostgreSQL (Ctrl-C stops it)
 	@$(PY) -m homecare_devtools.up
+
+up-toss: $(VENV_STAMP) ## make up plus the Toss path: local Toss contract server, a backend on provider toss, a frontend with the Toss CSP
+	@HOMECARE_TOSS_STACK=1 $(PY) -m homecare_devtools.up
 
 test: $(VENV_STAMP) ## lint gate, then set up everything and run every suite; ends with a summary table
 	@$(RUN_SUITES) --log-dir build/test-logs --lint $(LINT_TARGETS) --prebuild $(PREBUILD_TARGETS) \

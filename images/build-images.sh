@@ -95,7 +95,8 @@ step "building the SPA (apps/frontend)"
 )
 mkdir -p "$ctx/frontend"
 cp -r apps/frontend/dist "$ctx/frontend/dist"
-cp apps/frontend/nginx/nginx.conf apps/frontend/nginx/security-headers.conf "$ctx/frontend/"
+cp apps/frontend/nginx/nginx.conf apps/frontend/nginx/security-headers.conf \
+  apps/frontend/nginx/security-headers-toss.conf apps/frontend/nginx/homecare-frontend "$ctx/frontend/"
 
 step "staging etcdutl/etcdctl $ETCD_VERSION"
 etcd_bin=$(e2e/tools/build-etcd.sh)

@@ -165,12 +165,14 @@ FRONTEND_HEADERS_CONF = Path(__file__).resolve().parents[1] / "apps/frontend/ngi
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-def _check_frontend_shell(image: str, base: str) -> str:
+def _check_frontend_shell(
+    image: str, base: str, headers_file: str = "security-headers.conf"
+) -> str:
     """index.html on every client route, with the CSP and a fresh nonce each time; returns it."""
-    conf = (FRONTEND_HEADERS_CONF / "security-headers.conf").read_text()
+    conf = (FRONTEND_HEADERS_CONF / headers_file).read_text()
     match = re.search(r'add_header Content-Security-Policy "([^"]+)"', conf)
     if match is None:
-        raise CheckError("apps/frontend/nginx/security-headers.conf has no Content-Security-Policy")
+        raise CheckError(f"apps/frontend/nginx/{headers_file} has no Content-Security-Policy")
     csp = match.group(1)
     # style-src carries nginx's $request_id as a nonce, which sub_filter also writes into the page.
     policy = re.compile(re.escape(csp).replace(re.escape("$request_id"), "([0-9a-f]{32})"))
@@ -218,8 +220,23 @@ def check_frontend(image: str, base: str) -> None:
         raise CheckError(f"{image}: sw.js missing, or a missing asset is not a 404")
 
 
-# Defined after its check function.
-HTTP_IMAGES = (*HTTP_IMAGES, HttpImage("frontend", 8080, extra_check=check_frontend))
+def check_frontend_toss(image: str, base: str) -> None:
+    """With HOMECARE_PAYMENTS_PROVIDER=toss the start script serves the Toss headers file."""
+    _check_frontend_shell(image, base, "security-headers-toss.conf")
+    csp = _fetch(base + "/")[1].get("content-security-policy", "")
+    if "script-src 'self' https://js.tosspayments.com;" not in csp:
+        raise CheckError(f"{image}: with provider toss the CSP is {csp!r}")
+
+
+# Defined after its check functions. The frontend runs twice: the strict CSP (no provider set,
+# as in dev), then with HOMECARE_PAYMENTS_PROVIDER=toss (decision 0016).
+HTTP_IMAGES = (
+    *HTTP_IMAGES,
+    HttpImage("frontend", 8080, extra_check=check_frontend),
+    HttpImage(
+        "frontend", 8080, {"HOMECARE_PAYMENTS_PROVIDER": "toss"}, extra_check=check_frontend_toss
+    ),
+)
 
 
 def check_http(spec: HttpImage, image: str) -> float:

@@ -12,7 +12,7 @@ const python = process.env.HOMECARE_PYTHON ?? join(repo, ".venv/bin/python");
 if (!process.env.HOMECARE_E2E_PORTS) {
   const free = execFileSync(python, [
     "-c",
-    "import socket\nsocks=[socket.socket() for _ in range(4)]\n"
+    "import socket\nsocks=[socket.socket() for _ in range(7)]\n"
     + "[s.bind(('127.0.0.1',0)) for s in socks]\n"
     + "print(','.join(str(s.getsockname()[1]) for s in socks))",
   ]);
@@ -21,7 +21,9 @@ if (!process.env.HOMECARE_E2E_PORTS) {
   process.env.HOMECARE_E2E_DATA = join(repo, "build/frontend/e2e-data");
   rmSync(process.env.HOMECARE_E2E_DATA, { recursive: true, force: true });
 }
-const [pg, backend, matching, frontend] = process.env.HOMECARE_E2E_PORTS.split(",");
+// The last three: the Toss path of `make up` (HOMECARE_TOSS_STACK=1; e2e/toss-pay.spec.ts).
+const [pg, backend, matching, frontend, tossContract, tossBackend, tossFrontend] =
+  process.env.HOMECARE_E2E_PORTS.split(",");
 const baseURL = `http://127.0.0.1:${frontend ?? ""}`;
 const ARTIFACTS = join(repo, "build/frontend");
 
@@ -62,6 +64,11 @@ export default defineConfig({
       HOMECARE_BACKEND_PORT: backend ?? "",
       HOMECARE_MATCHING_PORT: matching ?? "",
       HOMECARE_FRONTEND_PORT: frontend ?? "",
+      // Also the Toss path: contract server, a backend on provider toss, a frontend with the Toss CSP.
+      HOMECARE_TOSS_STACK: "1",
+      HOMECARE_TOSS_CONTRACT_PORT: tossContract ?? "",
+      HOMECARE_TOSS_BACKEND_PORT: tossBackend ?? "",
+      HOMECARE_TOSS_FRONTEND_PORT: tossFrontend ?? "",
       // Every test signs in several accounts from 127.0.0.1: lift the per-IP login limit (dev stack only).
       HOMECARE_LOGIN_MAX_ATTEMPTS_PER_IP: "10000",
       HOMECARE_LOG_JSON: "false",

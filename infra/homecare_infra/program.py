@@ -103,6 +103,13 @@ def app_specs(settings: Settings, namespace: str, secret_keys: list[str]) -> lis
         "HOMECARE_MATCHING_URL": matching_url,
         "HOMECARE_INLINE_DISPATCHER": "false",
     }
+    if settings.features.payments:
+        # The public client key goes to the SPA through GET /v1/payment-config; the secret key
+        # stays in the app Secret (HOMECARE_TOSS_SECRET_KEY).
+        backend_config |= {
+            "HOMECARE_PAYMENTS_PROVIDER": "toss",
+            "HOMECARE_TOSS_CLIENT_KEY": settings.toss_client_key,
+        }
     return [
         AppSpec(
             name="backend",
@@ -157,10 +164,15 @@ def app_specs(settings: Settings, namespace: str, secret_keys: list[str]) -> lis
             image=settings.image("frontend"),
             scale=svc.frontend,
             port=PORTS.frontend,
-            # Debian's nginx with the image's config (port 8080, temp files in /tmp); the SPA
-            # calls `/api` on its own host, so it needs no API URL.
-            command=["nginx", "-e", "stderr", "-c", "/etc/nginx/homecare.conf"],
-            config={"HOMECARE_ENV": settings.env},
+            # Debian's nginx with the image's config (port 8080, temp files in /tmp), started by
+            # the image's script, which picks the security headers by the payment provider: the
+            # CSP admits Toss's hosts only where payments are Toss (decision 0016). The SPA calls
+            # `/api` on its own host, so it needs no API URL.
+            command=["homecare-frontend"],
+            config={
+                "HOMECARE_ENV": settings.env,
+                "HOMECARE_PAYMENTS_PROVIDER": settings.payments_provider,
+            },
         ),
     ]
 

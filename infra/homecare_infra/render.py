@@ -37,7 +37,8 @@ RENDER_OVERRIDES: dict[str, dict[str, Any]] = {
     # Values each installation sets for itself (the committed stack files leave them empty, so a
     # real `pulumi preview` stops and names them); the render uses reserved example values.
     CLUSTER_STACK: {"tls": {"acmeEmail": "operator@example.com"}},
-    "prod": {"gateway": {"host": "app.example.com"}},
+    "prod": {"gateway": {"host": "app.example.com"}, "tossClientKey": "live_ck_RenderExample0000"},
+    "staging": {"tossClientKey": "test_ck_RenderExample0000"},
 }
 OFFLINE = {"registry": {"check": False}}
 """The render runs offline: it does not ask the registry whether the image tags exist (a real

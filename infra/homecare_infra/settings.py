@@ -30,6 +30,7 @@ Quantity = Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti)?$")]
 CronSchedule = Annotated[str, Field(pattern=r"^(\S+\s+){4}\S+$")]
 M = TypeVar("M", bound="BaseModel")
 DnsName = Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", max_length=253)]
+TossClientKey = Annotated[str, Field(pattern=r"^((test|live)_ck_[A-Za-z0-9]{8,100})?$")]
 
 
 class SettingsError(ValueError):
@@ -204,6 +205,10 @@ class Settings(_Model):
     database: DatabaseSettings = DatabaseSettings()
     backups: BackupSettings = BackupSettings()
     features: Features = Features()
+    toss_client_key: TossClientKey = ""
+    """Toss Payments' client key (public, not a secret: the SPA opens the payment window with
+    it; the secret key is ``tossSecretKey``). Required with ``features.payments``; ``live_ck_``
+    in prod."""
     placement: Placement = Placement()
     quota: Quota = Quota()
 
@@ -223,7 +228,23 @@ class Settings(_Model):
                 )
         if self.image_tag == "latest":
             raise ValueError("imageTag must not be 'latest': use a release version")
+        if self.features.payments and not self.toss_client_key:
+            raise ValueError(
+                "tossClientKey is required with features.payments (Toss's public client key, "
+                "test_ck_... or live_ck_...): `pulumi config set homecare:tossClientKey "
+                "live_ck_...`"
+            )
+        if self.env == "prod" and self.toss_client_key.startswith("test_"):
+            raise ValueError(
+                "tossClientKey is a test key (test_ck_...) in prod: set the live client key "
+                "with `pulumi config set homecare:tossClientKey live_ck_...`"
+            )
         return self
+
+    @property
+    def payments_provider(self) -> Literal["toss", "manual"]:
+        """What the backend charges with and the frontend's CSP admits (toss with payments)."""
+        return "toss" if self.features.payments else "manual"
 
     @property
     def image_prefix(self) -> str:

@@ -161,3 +161,46 @@ def test_unreachable_registry_stops_preview_naming_the_key() -> None:
         SettingsError, match=r"homecare:registry\.host: registry 127\.0\.0\.1:9 unreachable"
     ):
         run_mocked("dev", config=config)
+
+
+def test_payments_need_the_toss_client_key_by_name() -> None:
+    """The committed staging/prod files leave the client key to the operator, like the domain."""
+    config = {**render_config("staging")}
+    del config["tossClientKey"]
+    with pytest.raises(SettingsError, match=r"homecare:tossClientKey is required.*config set"):
+        parse_settings(config)
+    assert "tossClientKey" not in stack_config("staging")
+    assert "tossClientKey" not in stack_config("prod")
+
+
+@pytest.mark.parametrize(
+    ("stack", "value", "match"),
+    [
+        ("staging", "test_sk_zXLkKEypNArWmo50nX3l", r"homecare:tossClientKey: String should match"),
+        ("staging", "ck_nothing", r"homecare:tossClientKey: String should match"),
+        ("prod", "test_ck_D5GePWvyJnrK0W0k6q8g", r"homecare:tossClientKey is a test key"),
+    ],
+)
+def test_a_wrong_toss_client_key_is_refused_by_name(stack: str, value: str, match: str) -> None:
+    with pytest.raises(SettingsError, match=match):
+        parse_settings({**render_config(stack), "tossClientKey": value})
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_payment_provider_reaches_the_backend_and_the_frontends_csp(stack: str) -> None:
+    config = render_config(stack)
+    run = run_mocked(stack, config=config, secret_values=generated_secrets())
+    backend = run.named("ConfigMap", "backend-config").inputs["data"]
+    frontend = run.named("ConfigMap", "frontend-config").inputs["data"]
+    web = run.named("Deployment", "frontend").inputs["spec"]["template"]["spec"]["containers"][0]
+    assert web["command"] == ["homecare-frontend"]  # picks the headers by the provider
+    if config.get("features", {}).get("payments"):
+        assert backend["HOMECARE_PAYMENTS_PROVIDER"] == "toss"
+        assert backend["HOMECARE_TOSS_CLIENT_KEY"] == config["tossClientKey"]
+        assert frontend["HOMECARE_PAYMENTS_PROVIDER"] == "toss"
+    else:
+        assert "HOMECARE_PAYMENTS_PROVIDER" not in backend  # dev: the backend's manual default
+        assert "HOMECARE_TOSS_CLIENT_KEY" not in backend
+        assert frontend["HOMECARE_PAYMENTS_PROVIDER"] == "manual"  # the strict CSP
+    secret = run.named("Secret", "homecare-app-secrets").inputs["stringData"]
+    assert config.get("tossClientKey", "-") not in secret.values()  # public: a ConfigMap value

@@ -197,6 +197,8 @@ ACTORS: dict[str, Role] = {
             "create_payment",
             "get_payment",
             "confirm_payment",
+            "confirm_payment_by_order",
+            "get_payment_config",
             "toss_webhook",
         ],
         F,

@@ -550,3 +550,96 @@ async def test_webhook_is_verified_by_refetching_and_replay_safe(
     assert (await world.http.post("/v1/payments/webhooks/toss", json=unknown)).json() == {
         "received": False
     }
+
+
+CLIENT_KEY = "test_ck_contractClientKey0123"
+
+
+@pytest.mark.parametrize("world", [{"toss_client_key": CLIENT_KEY}], indirect=True)
+async def test_the_spa_gets_the_provider_and_the_public_client_key(
+    world: World, make_actor: MakeActor
+) -> None:
+    family = await make_actor(Role.FAMILY)
+    got = await world.http.get("/v1/payment-config", headers=family.headers)
+    assert got.status_code == 200, got.text
+    assert got.json() == {
+        "provider": "toss",
+        "toss_client_key": CLIENT_KEY,
+        "customer_key": f"hc-{family.user_id.hex}",
+    }
+    assert SECRET not in got.text  # the secret key stays on the server
+    assert (await world.http.get("/v1/payment-config")).status_code == 401
+
+
+async def test_manual_provider_hands_out_no_client_key(
+    migrated_url: str, make_actor: MakeActor
+) -> None:
+    settings = Settings(
+        env="test", database_url=migrated_url, toss_client_key="test_ck_unusedWithManual1"
+    )
+    app = create_app(settings)
+    family = await make_actor(Role.FAMILY)
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://backend") as http:
+            got = await http.get("/v1/payment-config", headers=family.headers)
+    finally:
+        await app.state.hub.close()
+        await app.state.engine.dispose()
+    assert got.status_code == 200, got.text
+    assert (got.json()["provider"], got.json()["toss_client_key"]) == ("manual", None)
+
+
+async def test_the_success_redirect_confirms_by_order_once(
+    world: World, make_actor: MakeActor, recipient_body: dict[str, Any]
+) -> None:
+    """What the SPA's success page sends: Toss's paymentKey, orderId and amount, with an
+    Idempotency-Key made of them (a reload of the page sends the same request again)."""
+    family, _, booking = await booked(world, make_actor, recipient_body)
+    payment = await payment_for(world, family, booking)
+    world.toss.authorize("pk_by_order", payment["order_id"], payment["amount_krw"])
+    url = f"/v1/payments/by-order/{payment['order_id']}/confirm"
+    body = {"payment_key": "pk_by_order", "amount_krw": payment["amount_krw"]}
+    headers = {**family.headers, "Idempotency-Key": "toss:pk_by_order"}
+    first = await world.http.post(url, json=body, headers=headers)
+    assert first.status_code == 200, first.text
+    assert (first.json()["id"], first.json()["status"]) == (payment["id"], "paid")
+    reload = await world.http.post(url, json=body, headers=headers)
+    assert (reload.status_code, reload.json()) == (200, first.json())
+    fresh_key = {**family.headers, "Idempotency-Key": "toss:pk_by_order:again"}
+    again = await world.http.post(url, json=body, headers=fresh_key)
+    assert (again.status_code, again.json()["code"]) == (409, "payment_already_confirmed")
+    assert world.toss.charges["pk_by_order"] == 1
+
+
+async def test_a_tampered_or_foreign_order_is_refused_and_charges_nothing(
+    world: World, make_actor: MakeActor, recipient_body: dict[str, Any]
+) -> None:
+    family, _, booking = await booked(world, make_actor, recipient_body)
+    payment = await payment_for(world, family, booking)
+    world.toss.authorize("pk_tampered", payment["order_id"], payment["amount_krw"])
+    url = f"/v1/payments/by-order/{payment['order_id']}/confirm"
+    body = {"payment_key": "pk_tampered", "amount_krw": payment["amount_krw"]}
+    tampered = await world.http.post(url, json={**body, "amount_krw": 100}, headers=family.headers)
+    assert (tampered.status_code, tampered.json()["code"]) == (409, "amount_mismatch")
+    assert tampered.headers["content-type"] == "application/problem+json"
+    assert tampered.json()["expected_amount_krw"] == payment["amount_krw"]
+    stranger = await make_actor(Role.FAMILY)
+    foreign = await world.http.post(url, json=body, headers=stranger.headers)
+    assert (foreign.status_code, foreign.json()["code"]) == (404, "payment_not_found")
+    unknown = await world.http.post(
+        "/v1/payments/by-order/hc-0000000000000000/confirm", json=body, headers=family.headers
+    )
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "payment_not_found")
+    bad = await world.http.post(
+        "/v1/payments/by-order/hc%20%3Cx%3E/confirm", json=body, headers=family.headers
+    )
+    assert bad.status_code == 422
+    # Only POST: another method is 405, not a lookup of a payment id.
+    assert (await world.http.get(url, headers=family.headers)).status_code == 405
+    assert world.toss.charges["pk_tampered"] == 0
+    assert world.toss.requests["confirm"] == 0
+    # The genuine redirect still goes through afterwards.
+    ok = await world.http.post(url, json=body, headers=family.headers)
+    assert (ok.status_code, ok.json()["status"]) == (200, "paid")
+    assert world.toss.charges["pk_tampered"] == 1

@@ -82,3 +82,17 @@ def test_push_clients_stay_off_while_unconfigured() -> None:
     assert not dev.webpush_enabled
     assert dev.runs_inline_dispatcher
     assert not Settings(env="prod", **real_secrets()).runs_inline_dispatcher  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "key", ["test_sk_zXLkKEypNArWmo50nX3lmeaxYG5R", "ck_missingprefix123", "test_ck_short"]
+)
+def test_a_toss_client_key_that_is_not_one_is_refused_by_name(key: str) -> None:
+    with pytest.raises(ValidationError, match="HOMECARE_TOSS_CLIENT_KEY"):
+        Settings(env="dev", toss_client_key=key)
+
+
+def test_a_toss_client_key_is_accepted() -> None:
+    key = "live_ck_D5GePWvyJnrK0W0k6q8gLzN97Eoq"
+    settings = Settings(env="prod", toss_client_key=key, **real_secrets())  # type: ignore[arg-type]
+    assert settings.toss_client_key.startswith("live_ck_")

@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
 import uvicorn
 from starlette.testclient import TestClient
 
@@ -40,6 +41,36 @@ def test_policy_is_strict_and_same_origin() -> None:
     assert directives["connect-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'"
     assert "unsafe-eval" not in csp
+
+
+def _directives(csp: str) -> dict[str, str]:
+    return dict(d.strip().split(" ", 1) for d in csp.split(";"))
+
+
+def test_the_toss_policy_adds_only_tosss_hosts() -> None:
+    """Where payments are Toss the CSP admits the SDK's script, API calls and payment window on
+    tosspayments.com and nothing else; every other header and directive is the strict one's."""
+    strict = security_headers(APP_DIR)
+    toss = security_headers(APP_DIR, "toss")
+    assert {k: v for k, v in toss.items() if k != "Content-Security-Policy"} == {
+        k: v for k, v in strict.items() if k != "Content-Security-Policy"
+    }
+    before = _directives(strict["Content-Security-Policy"])
+    after = _directives(toss["Content-Security-Policy"])
+    assert after["script-src"] == "'self' https://js.tosspayments.com"
+    assert after["connect-src"] == "'self' https://*.tosspayments.com"
+    assert after["frame-src"] == "https://*.tosspayments.com"
+    assert "frame-src" not in before  # strict: frames fall back to default-src 'self'
+    changed = {"script-src", "connect-src", "frame-src"}
+    assert {k: v for k, v in after.items() if k not in changed} == {
+        k: v for k, v in before.items() if k not in changed
+    }
+    assert "unsafe-inline" not in toss["Content-Security-Policy"]
+
+
+def test_an_unknown_provider_is_refused_by_name() -> None:
+    with pytest.raises(SystemExit, match="HOMECARE_PAYMENTS_PROVIDER='stripe'"):
+        security_headers(APP_DIR, "stripe")
 
 
 def test_static_headers_and_spa_fallback(tmp_path: Path) -> None:

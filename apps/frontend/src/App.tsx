@@ -20,6 +20,12 @@ const RecipientsPage = lazy(() => import("./pages/family/RecipientsPage"));
 const CaregiversPage = lazy(() => import("./pages/family/CaregiversPage"));
 const BookingsPage = lazy(() => import("./pages/family/BookingsPage"));
 const BookingDetailPage = lazy(() => import("./pages/family/BookingDetailPage"));
+const PaySuccessPage = lazy(() =>
+  import("./pages/family/PayResultPages").then((m) => ({ default: m.PaySuccessPage })),
+);
+const PayFailPage = lazy(() =>
+  import("./pages/family/PayResultPages").then((m) => ({ default: m.PayFailPage })),
+);
 const ProfilePage = lazy(() => import("./pages/caregiver/ProfilePage"));
 const AvailabilityPage = lazy(() => import("./pages/caregiver/AvailabilityPage"));
 const OffersPage = lazy(() => import("./pages/caregiver/OffersPage"));
@@ -75,6 +81,9 @@ export function AppRoutes() {
             path="/family/bookings/:bookingId"
             element={guarded(["family"], <BookingDetailPage />)}
           />
+          {/* Toss's payment window returns here (successUrl / failUrl on our own origin). */}
+          <Route path="/family/pay/success" element={guarded(["family"], <PaySuccessPage />)} />
+          <Route path="/family/pay/fail" element={guarded(["family"], <PayFailPage />)} />
           <Route path="/caregiver/profile" element={guarded(["caregiver"], <ProfilePage />)} />
           <Route
             path="/caregiver/availability"

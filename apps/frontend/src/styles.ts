@@ -23,6 +23,7 @@ import "@mantine/core/styles/Loader.css";
 import "@mantine/core/styles/ActionIcon.css";
 import "@mantine/core/styles/Button.css";
 import "@mantine/core/styles/Badge.css";
+import "@mantine/core/styles/Code.css";
 import "@mantine/core/styles/Burger.css";
 import "@mantine/core/styles/Alert.css";
 import "@mantine/core/styles/Card.css";

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Literal
 
@@ -9,6 +10,8 @@ from pydantic import Field, SecretStr, model_validator
 
 from homecare_backend.encryption import Keyring
 from homecare_shared.settings import ServiceSettings, is_placeholder
+
+TOSS_CLIENT_KEY = re.compile(r"(test|live)_ck_[A-Za-z0-9]{8,100}")
 
 
 class Settings(ServiceSettings):
@@ -21,6 +24,10 @@ class Settings(ServiceSettings):
     fcm_base_url: str = "https://fcm.googleapis.com"
     toss_secret_key: SecretStr = SecretStr("dev-only-toss-secret-key-placeholder")
     toss_base_url: str = "https://api.tosspayments.com"
+    # Toss's client key (public: the SPA opens the payment window with it; `GET
+    # /v1/payment-config` hands it out). An API individual-integration key, `test_ck_...` or
+    # `live_ck_...`; empty = none configured (the SPA then says payments are not set up).
+    toss_client_key: str = ""
     toss_timeout_s: float = Field(default=10.0, gt=0, le=60)
     toss_attempts: int = Field(default=3, ge=1, le=10)
     # `manual` approves payments in memory (dev and `make up` only); None = manual in dev/test,
@@ -72,6 +79,18 @@ class Settings(ServiceSettings):
             raise ValueError(
                 f"HOMECARE_PAYMENTS_PROVIDER=manual is for dev only; in {self.env} use toss "
                 "(and set HOMECARE_TOSS_SECRET_KEY)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _toss_client_key_is_a_client_key(self) -> Settings:
+        key = self.toss_client_key
+        if key and not TOSS_CLIENT_KEY.fullmatch(key):
+            shown = key[:8] + "..." if len(key) > 8 else key
+            raise ValueError(
+                f"HOMECARE_TOSS_CLIENT_KEY={shown!r} is not a Toss client key: expected "
+                "test_ck_... or live_ck_... (the public key; the secret key test_sk_/live_sk_ "
+                "goes in HOMECARE_TOSS_SECRET_KEY)"
             )
         return self
 

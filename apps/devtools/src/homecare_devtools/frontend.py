@@ -32,6 +32,11 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Route
 
 SECURITY_HEADERS_CONF = Path("nginx") / "security-headers.conf"
+# What the image's start script (nginx/homecare-frontend) serves per HOMECARE_PAYMENTS_PROVIDER.
+HEADERS_BY_PROVIDER = {
+    "manual": SECURITY_HEADERS_CONF,
+    "toss": Path("nginx") / "security-headers-toss.conf",
+}
 _ADD_HEADER = re.compile(r'^\s*add_header\s+([A-Za-z-]+)\s+"([^"]*)"\s+always;', re.MULTILINE)
 IMMUTABLE = "public, max-age=31536000, immutable"
 # The CSP nonce: nginx puts `$request_id` in the header and, by sub_filter, in place of the
@@ -45,11 +50,18 @@ def _newest_mtime(root: Path) -> float:
     return max((p.stat().st_mtime for p in root.rglob("*") if p.is_file()), default=0.0)
 
 
-def security_headers(app_dir: Path) -> dict[str, str]:
-    """The `add_header NAME "VALUE" always;` lines of the image's nginx include file."""
-    headers = dict(_ADD_HEADER.findall((app_dir / SECURITY_HEADERS_CONF).read_text()))
+def security_headers(app_dir: Path, provider: str = "manual") -> dict[str, str]:
+    """The `add_header NAME "VALUE" always;` lines of the image's nginx include file for this
+    payment provider (the strict one unless payments are Toss, as the image selects it)."""
+    if provider not in HEADERS_BY_PROVIDER:
+        raise SystemExit(
+            f"error: HOMECARE_PAYMENTS_PROVIDER={provider!r} is not a payment provider; "
+            "use toss or manual"
+        )
+    conf = app_dir / HEADERS_BY_PROVIDER[provider]
+    headers = dict(_ADD_HEADER.findall(conf.read_text()))
     if "Content-Security-Policy" not in headers:
-        raise SystemExit(f"error: no Content-Security-Policy in {app_dir / SECURITY_HEADERS_CONF}")
+        raise SystemExit(f"error: no Content-Security-Policy in {conf}")
     return headers
 
 
@@ -232,10 +244,12 @@ def main() -> None:
         return
     if args.dist is None:
         parser.error("--dist is required to serve the SPA")
+    provider = os.environ.get("HOMECARE_PAYMENTS_PROVIDER") or "manual"
     app = create_app(
         args.dist,
         os.environ.get("HOMECARE_BACKEND_URL", "http://127.0.0.1:8000"),
         os.environ.get("HOMECARE_MATCHING_URL", "http://127.0.0.1:8001"),
+        security_headers(args.dist.parent, provider),
     )
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
 

@@ -14,10 +14,16 @@ the customer approved, with its amount); `inject(op, fault, times)` makes the ne
 with `provider_error` (400 PROVIDER_ERROR, nothing charged), `server_error` (500, nothing
 charged), `timeout_before` (hangs, nothing charged) or `timeout_after` (charges, then hangs past
 the client's timeout); `charges` counts real charges per paymentKey.
+
+Run on its own (`make up` with HOMECARE_TOSS_STACK=1, for the browser tests, which cannot call
+Python): `python -m homecare_devtools.toss_contract --port 8010 --secret-key test_sk_...` also
+serves the test controls over HTTP, under `/__test__/` (never a Toss path):
+`POST /__test__/authorize {paymentKey, orderId, amount}` and `GET /__test__/charges`.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import base64
 import enum
@@ -29,7 +35,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 KST = timezone(timedelta(hours=9))
 
@@ -221,3 +227,45 @@ class TossContractServer:
         if payment is None:
             return _error(404, "NOT_FOUND_PAYMENT", "존재하지 않는 결제 정보 입니다.")
         return JSONResponse(payment.body())
+
+
+def with_test_controls(server: TossContractServer) -> Starlette:
+    """The server's app plus `/__test__/authorize` and `/__test__/charges` over HTTP."""
+
+    async def authorize(request: Request) -> Response:
+        body = await request.json()
+        key, order, amount = body.get("paymentKey"), body.get("orderId"), body.get("amount")
+        if not (isinstance(key, str) and isinstance(order, str) and isinstance(amount, int)):
+            return _error(400, "INVALID_REQUEST", "paymentKey, orderId (text), amount (integer)")
+        server.authorize(key, order, amount)
+        return JSONResponse({"paymentKey": key, "orderId": order, "amount": amount})
+
+    async def charges(_request: Request) -> Response:
+        return JSONResponse({"charges": dict(server.charges), "requests": dict(server.requests)})
+
+    async def healthz(_request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    return Starlette(
+        routes=[
+            Route("/__test__/authorize", authorize, methods=["POST"]),
+            Route("/__test__/charges", charges),
+            Route("/__test__/healthz", healthz),
+            Mount("/", app=server.app),
+        ]
+    )
+
+
+def main() -> None:
+    import uvicorn  # noqa: PLC0415 - only the standalone server needs it
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--secret-key", required=True)
+    args = parser.parse_args()
+    app = with_test_controls(TossContractServer(args.secret_key))
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

@@ -1066,6 +1066,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/payment-config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The payment provider and Toss's public client key, to open the payment window */
+        get: operations["get_payment_config"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/payments/{payment_id}": {
         parameters: {
             query?: never;
@@ -1094,6 +1111,23 @@ export interface paths {
         put?: never;
         /** Confirm (charge) a payment approved at the provider; send an Idempotency-Key */
         post: operations["confirm_payment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payments/by-order/{order_id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm the payment of an order with what Toss's success redirect returned (orderId in the path; paymentKey, amount in the body); send an Idempotency-Key */
+        post: operations["confirm_payment_by_order"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2918,6 +2952,29 @@ export interface components {
              * @description The 장기요양 table year that priced the amount
              */
             table_year: number | null;
+        };
+        /**
+         * PaymentsConfigOut
+         * @description What the SPA needs to open the provider's payment window. `toss_client_key` is Toss's
+         *     public client key (never the secret key), null with the `manual` provider or when the
+         *     server has none configured; `customer_key` identifies this account to Toss (not guessable,
+         *     no personal data).
+         * @example {
+         *       "customer_key": "hc-3f0c2a9e8d7b4c1a9e6f5d4c3b2a1f0e",
+         *       "provider": "toss",
+         *       "toss_client_key": "test_ck_D5GePWvyJnrK0W0k6q8gLzN97Eoq"
+         *     }
+         */
+        PaymentsConfigOut: {
+            /** Customer Key */
+            customer_key: string;
+            /**
+             * Provider
+             * @enum {string}
+             */
+            provider: "manual" | "toss";
+            /** Toss Client Key */
+            toss_client_key: string | null;
         };
         /**
          * PaymentStatus
@@ -8652,6 +8709,44 @@ export interface operations {
             };
         };
     };
+    get_payment_config: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentsConfigOut"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_payment: {
         parameters: {
             query?: never;
@@ -8719,6 +8814,117 @@ export interface operations {
             };
             path: {
                 payment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfirmIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body larger than 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body, path or query failed validation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirm_payment_by_order: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retry-safe key (printable ASCII, ≤ 255): the same key and body replay the first response; another body with the key is refused (422); kept ≥ 24 h. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description The payment's order_id, as Toss's success redirect returns it */
+                order_id: string;
             };
             cookie?: never;
         };

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Path, Request, status
 from fastapi.responses import JSONResponse
 
 from homecare_backend import idempotency
@@ -11,20 +11,43 @@ from homecare_backend.api import OBJECT_ERRORS, STRICT_QUERY, links_by_id
 from homecare_backend.auth.deps import CurrentUser, FamilyUser
 from homecare_backend.billing import service as billing_service
 from homecare_backend.bookings import service as bookings_service
+from homecare_backend.config import Settings
 from homecare_backend.db import SessionDep
 from homecare_backend.idempotency import IdempotencyHeader
 from homecare_backend.payments import service
 from homecare_backend.payments.provider import PaymentProvider
-from homecare_backend.payments.schemas import ConfirmIn, PaymentOut, WebhookIn, WebhookOut
+from homecare_backend.payments.schemas import (
+    ConfirmIn,
+    PaymentOut,
+    PaymentsConfigOut,
+    WebhookIn,
+    WebhookOut,
+)
 from homecare_shared.openapi import problem_responses
 
 router = APIRouter(tags=["payments"], dependencies=[STRICT_QUERY])
+# Toss's orderId: 6-64 characters of letters, digits, `-`, `_` and `=` (ours: `hc-<booking hex>`).
+OrderIdPath = Annotated[
+    str,
+    Path(
+        min_length=6,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_\-=]+$",
+        description="The payment's order_id, as Toss's success redirect returns it",
+        examples=["hc-3f0c2a9e8d7b4c1a9e6f5d4c3b2a1f0e"],
+    ),
+]
 _LINKS = links_by_id("payment_id", GetPayment="get_payment", ConfirmPayment="confirm_payment")
 
 
 def _provider(request: Request) -> PaymentProvider:
     provider: PaymentProvider = request.app.state.payment_provider
     return provider
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def _json(payment: Any) -> Any:
@@ -105,6 +128,62 @@ async def confirm_payment(
         action,
     )
     return JSONResponse(body, status_code=code)
+
+
+@router.post(
+    "/v1/payments/by-order/{order_id}/confirm",
+    operation_id="confirm_payment_by_order",
+    summary="Confirm the payment of an order with what Toss's success redirect returned "
+    "(orderId in the path; paymentKey, amount in the body); send an Idempotency-Key",
+    response_model=PaymentOut,
+    responses={
+        **OBJECT_ERRORS,
+        **problem_responses(402, 409, 422, 503),
+    },
+)
+async def confirm_payment_by_order(
+    order_id: OrderIdPath,
+    data: ConfirmIn,
+    request: Request,
+    user: FamilyUser,
+    session: SessionDep,
+    idempotency_key: IdempotencyHeader = None,
+) -> JSONResponse:
+    provider = _provider(request)
+
+    async def action() -> tuple[int, Any]:
+        payment_id = await service.id_for_order(session, user, order_id)
+        payment = await service.confirm(
+            session, provider, user, payment_id, data.payment_key, data.amount_krw
+        )
+        return 200, _json(payment)
+
+    code, body = await idempotency.run(
+        session,
+        user.id,
+        idempotency_key,
+        f"POST /v1/payments/by-order/{order_id}/confirm",
+        data.model_dump(mode="json"),
+        action,
+    )
+    return JSONResponse(body, status_code=code)
+
+
+@router.get(
+    "/v1/payment-config",
+    operation_id="get_payment_config",
+    summary="The payment provider and Toss's public client key, to open the payment window",
+    responses=problem_responses(401),
+)
+async def get_payment_config(request: Request, user: CurrentUser) -> PaymentsConfigOut:
+    settings = _settings(request)
+    provider = settings.payment_provider_name
+    client_key = settings.toss_client_key or None
+    return PaymentsConfigOut(
+        provider=provider,
+        toss_client_key=client_key if provider == "toss" else None,
+        customer_key=service.customer_key(user),
+    )
 
 
 @router.post(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -10,6 +10,28 @@ from homecare_backend.api import JsonInt
 from homecare_backend.payments.models import PaymentStatus
 
 PaymentKey = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_\-.:]+$")]
+
+
+class PaymentsConfigOut(BaseModel):
+    """What the SPA needs to open the provider's payment window. `toss_client_key` is Toss's
+    public client key (never the secret key), null with the `manual` provider or when the
+    server has none configured; `customer_key` identifies this account to Toss (not guessable,
+    no personal data)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "provider": "toss",
+                    "toss_client_key": "test_ck_D5GePWvyJnrK0W0k6q8gLzN97Eoq",
+                    "customer_key": "hc-3f0c2a9e8d7b4c1a9e6f5d4c3b2a1f0e",
+                }
+            ]
+        }
+    )
+    provider: Literal["manual", "toss"]
+    toss_client_key: str | None
+    customer_key: str
 
 
 class PaymentOut(BaseModel):

@@ -68,6 +68,26 @@ async def get_visible(
     return found
 
 
+async def id_for_order(session: AsyncSession, user: User, order_id: str) -> uuid.UUID:
+    """The payment of an order the user can see (Toss's redirect names the order, not our id)."""
+    stmt = visible_to(user).where(Payment.order_id == order_id)
+    found = (await session.execute(stmt)).scalar_one_or_none()
+    if found is None:
+        raise ProblemError(
+            404,
+            "payment_not_found",
+            "Payment not found",
+            f"No payment for order {order_id} that you can see.",
+        )
+    payment_id: uuid.UUID = found.id
+    return payment_id
+
+
+def customer_key(user: User) -> str:
+    """Toss's customerKey for an account: stable, not guessable, no personal data."""
+    return f"hc-{user.id.hex}"
+
+
 async def for_booking(
     session: AsyncSession, booking_id: uuid.UUID, *, lock: bool = False
 ) -> Payment | None:

@@ -12,6 +12,7 @@ import { ReviewCard } from "../../components/ReviewCard";
 import { CareLogView, VisitStatus } from "../../components/VisitStatus";
 import { formatDateTime, formatKrw } from "../../format";
 import { localeOf } from "../../i18n";
+import { usePay, usePaymentConfig } from "../../payments/usePay";
 
 type Split = Schemas["ChargeSplitOut"];
 type Payment = Schemas["PaymentOut"];
@@ -19,11 +20,6 @@ const PAYABLE = ["requested", "offered", "confirmed"];
 const CANCELLABLE = ["requested", "offered", "confirmed"];
 const REVIEWABLE = ["completed", "settled"];
 const VISITED = ["confirmed", "in_progress", "completed", "settled", "no_show"];
-
-/** The provider's payment key for the dev `manual` provider (no payment window to open). */
-function manualPaymentKey(): string {
-  return `manual_${crypto.randomUUID()}`;
-}
 
 /** The split of one visit: NHIS, co-pay, above the month's limit, non-insured; the family's total. */
 export function SplitTable({ split, locale }: { split: Split; locale: string }) {
@@ -80,27 +76,10 @@ export default function BookingDetailPage() {
     staleTime: 0,
   });
 
-  const pay = useMutation({
-    mutationFn: async () => {
-      // The server computes the amount (the family's share); the dev provider approves any key.
-      const created = await unwrap(api.POST("/v1/bookings/{booking_id}/payment", path));
-      if (created.status === "paid") return created;
-      if (created.provider !== "manual") throw new Error("provider_not_supported");
-      return unwrap(
-        api.POST("/v1/payments/{payment_id}/confirm", {
-          params: {
-            path: { payment_id: created.id },
-            header: { "Idempotency-Key": `confirm-${created.id}` },
-          },
-          body: { payment_key: manualPaymentKey(), amount_krw: created.amount_krw },
-        }),
-      );
-    },
-    onSuccess: (paid) => {
-      setPayment(paid);
-      void queryClient.invalidateQueries({ queryKey: ["bookings", bookingId] });
-    },
-  });
+  // The server computes the amount (the family's share); manual confirms at once, Toss opens
+  // its payment window and comes back on /family/pay/success or /family/pay/fail.
+  const pay = usePay(bookingId, setPayment);
+  const paymentConfig = usePaymentConfig();
   const cancel = useMutation({
     mutationFn: () =>
       unwrap(
@@ -187,7 +166,11 @@ export default function BookingDetailPage() {
               </Alert>
             ) : PAYABLE.includes(b.status) && split.data ? (
               <Stack gap="xs">
-                <Text size="sm">{t("pay.manual")}</Text>
+                {paymentConfig.data ? (
+                  <Text size="sm" data-testid="pay-provider" data-provider={paymentConfig.data.provider}>
+                    {paymentConfig.data.provider === "toss" ? t("pay.toss") : t("pay.manual")}
+                  </Text>
+                ) : null}
                 <Button loading={pay.isPending} onClick={() => pay.mutate()} disabled={split.data.booking.family_krw === 0}>
                   {t("pay.button", { amount: formatKrw(split.data.booking.family_krw, locale) })}
                 </Button>
