@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, status
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from homecare_backend import idempotency
 from homecare_backend.api import OBJECT_ERRORS, STRICT_QUERY, links_by_id
@@ -23,6 +25,7 @@ from homecare_backend.payments.schemas import (
     WebhookIn,
     WebhookOut,
 )
+from homecare_backend.users.models import User
 from homecare_shared.openapi import problem_responses
 
 router = APIRouter(tags=["payments"], dependencies=[STRICT_QUERY])
@@ -93,6 +96,31 @@ async def get_payment(payment_id: uuid.UUID, user: CurrentUser, session: Session
     return PaymentOut.model_validate(await service.get_visible(session, user, payment_id))
 
 
+async def _confirm(
+    request: Request,
+    session: AsyncSession,
+    user: User,
+    data: ConfirmIn,
+    idempotency_key: str | None,
+    scope: str,
+    payment: Callable[[], Awaitable[uuid.UUID]],
+) -> JSONResponse:
+    """Both confirm routes: find the payment, confirm it at the provider, under one
+    Idempotency-Key scope (the route as called)."""
+    provider = _provider(request)
+
+    async def action() -> tuple[int, Any]:
+        confirmed = await service.confirm(
+            session, provider, user, await payment(), data.payment_key, data.amount_krw
+        )
+        return 200, _json(confirmed)
+
+    code, body = await idempotency.run(
+        session, user.id, idempotency_key, scope, data.model_dump(mode="json"), action
+    )
+    return JSONResponse(body, status_code=code)
+
+
 @router.post(
     "/v1/payments/{payment_id}/confirm",
     operation_id="confirm_payment",
@@ -111,23 +139,13 @@ async def confirm_payment(
     session: SessionDep,
     idempotency_key: IdempotencyHeader = None,
 ) -> JSONResponse:
-    provider = _provider(request)
+    async def payment() -> uuid.UUID:
+        return payment_id
 
-    async def action() -> tuple[int, Any]:
-        payment = await service.confirm(
-            session, provider, user, payment_id, data.payment_key, data.amount_krw
-        )
-        return 200, _json(payment)
-
-    code, body = await idempotency.run(
-        session,
-        user.id,
-        idempotency_key,
-        f"POST /v1/payments/{payment_id}/confirm",
-        data.model_dump(mode="json"),
-        action,
-    )
-    return JSONResponse(body, status_code=code)
+    return await _confirm(
+        request, session, user, data, idempotency_key, f"POST /v1/payments/{payment_id}/confirm",
+        payment,
+    )  # fmt: skip
 
 
 @router.post(
@@ -149,24 +167,13 @@ async def confirm_payment_by_order(
     session: SessionDep,
     idempotency_key: IdempotencyHeader = None,
 ) -> JSONResponse:
-    provider = _provider(request)
+    async def payment() -> uuid.UUID:
+        return await service.id_for_order(session, user, order_id)
 
-    async def action() -> tuple[int, Any]:
-        payment_id = await service.id_for_order(session, user, order_id)
-        payment = await service.confirm(
-            session, provider, user, payment_id, data.payment_key, data.amount_krw
-        )
-        return 200, _json(payment)
-
-    code, body = await idempotency.run(
-        session,
-        user.id,
-        idempotency_key,
-        f"POST /v1/payments/by-order/{order_id}/confirm",
-        data.model_dump(mode="json"),
-        action,
-    )
-    return JSONResponse(body, status_code=code)
+    return await _confirm(
+        request, session, user, data, idempotency_key,
+        f"POST /v1/payments/by-order/{order_id}/confirm", payment,
+    )  # fmt: skip
 
 
 @router.get(
