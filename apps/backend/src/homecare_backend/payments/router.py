@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, status
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from homecare_backend import idempotency
 from homecare_backend.api import OBJECT_ERRORS, STRICT_QUERY, links_by_id
@@ -98,7 +97,7 @@ async def get_payment(payment_id: uuid.UUID, user: CurrentUser, session: Session
 
 async def _confirm(
     request: Request,
-    session: AsyncSession,
+    session: SessionDep,
     user: User,
     data: ConfirmIn,
     idempotency_key: str | None,
