@@ -292,6 +292,10 @@ def test_staging_and_prod_preview(
     _offline_registry(stack)
     if name == "prod":  # the operator's domain (the committed file leaves it to them)
         stack.set_config("homecare:gateway.host", auto.ConfigValue("app.example.com"), path=True)
+    # Toss's public client key, which features.payments requires (a live one in prod); the
+    # committed files leave it to the operator too.
+    key = "live_ck_E2eExample0000" if name == "prod" else "test_ck_E2eExample0000"
+    stack.set_config("homecare:tossClientKey", auto.ConfigValue(key))
     preview = stack.preview(on_output=_print, color="never")
     assert preview.change_summary.get(auto.OpType.CREATE, 0) >= 30, preview.change_summary
     assert namespace not in _namespaces(platform.cluster)

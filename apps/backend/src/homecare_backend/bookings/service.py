@@ -16,9 +16,10 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import make_transient_to_detached
 
 from homecare_backend import metrics
 from homecare_backend.api import page_by_id
@@ -138,17 +139,19 @@ async def get_owned(session: AsyncSession, user: User, booking_id: uuid.UUID) ->
     return booking
 
 
-async def _announce(
+async def _announcements(
     session: AsyncSession,
     booking: Booking,
     reason: str,
     *,
     caregiver_user_id: uuid.UUID | None = None,
-) -> None:
-    """Tell every family member sharing the recipient, the caregiver (feed/SSE/push) and the
-    matching index — one outbox INSERT (its triggers NOTIFY). `caregiver_user_id` saves a
-    lookup when the caller already loaded the caregiver."""
-    family = await recipients_service.member_user_ids(session, booking.recipient_id)
+    family: Sequence[uuid.UUID] | None = None,
+) -> list[outbox.Event]:
+    """The events telling every family member sharing the recipient, the caregiver
+    (feed/SSE/push) and the matching index. `caregiver_user_id` and `family` (the recipient's
+    member accounts) save lookups when the caller has them."""
+    if family is None:
+        family = await recipients_service.member_user_ids(session, booking.recipient_id)
     caregiver_user = caregiver_user_id
     if booking.caregiver_id is not None and caregiver_user is None:
         caregiver_user = await session.scalar(
@@ -161,11 +164,16 @@ async def _announce(
         "reason": reason,
     }
     users = {u for u in (*family, caregiver_user) if u is not None}
-    events: list[tuple[uuid.UUID | None, str, dict[str, Any]]] = []
+    events: list[outbox.Event] = []
     if booking.caregiver_id is not None:
         events.append(outbox.caregiver_changed_event(booking.caregiver_id, reason))
     events += [(u, "booking.status_changed", payload) for u in users]
-    await outbox.enqueue_many(session, events)
+    return events
+
+
+async def _announce(session: AsyncSession, booking: Booking, reason: str) -> None:
+    """`_announcements` as one outbox INSERT (its triggers NOTIFY), in the caller's transaction."""
+    await outbox.enqueue_many(session, await _announcements(session, booking, reason))
 
 
 def _is_double_booking(exc: IntegrityError) -> bool:
@@ -192,45 +200,96 @@ def check_window(start_at: datetime) -> None:
         )
 
 
-async def add_booking(session: AsyncSession, user: User, data: BookingIn) -> Booking:
-    """Insert a one-off booking and announce it, without committing (the caller commits, so a
-    care request can link it in the same transaction)."""
-    recipient = await recipients_service.get_owned(session, user, data.recipient_id)
+_BOOKING_COLUMNS = (
+    "id",
+    "recipient_id",
+    "caregiver_id",
+    "service_type",
+    "start_at",
+    "end_at",
+    "status",
+    "notes",
+)
+# The booking and its outbox events in one statement: one round trip, both or neither. Static
+# SQL, compiled and prepared once per connection (a statement built per call with a DML CTE is
+# never cached by SQLAlchemy and was compiled on every booking); the binds carry the columns'
+# types, so `notes` is encrypted as on any other write.
+_INSERT_BOOKING = text(
+    "WITH announced AS (" + outbox.INSERT_EVENTS_SQL + ") "  # noqa: S608 - constants, no input
+    "INSERT INTO bookings (id, recipient_id, caregiver_id, service_type, start_at, end_at, "
+    "status, notes) VALUES (:id, :recipient_id, :caregiver_id, :service_type, :start_at, "
+    ":end_at, :status, :notes) RETURNING created_at, updated_at"
+).bindparams(
+    *outbox.EVENT_BINDS,
+    *(bindparam(c, type_=Booking.__table__.c[c].type) for c in _BOOKING_COLUMNS),
+)
+
+
+async def _new_booking(
+    session: AsyncSession, user: User, data: BookingIn
+) -> tuple[Booking, dict[str, Any]]:
+    """Check a one-off booking (recipient owned, caregiver visible, window) and gather the
+    binds of its INSERT with its announcements; writes nothing."""
+    recipient, family = await recipients_service.get_owned_with_members(
+        session, user, data.recipient_id
+    )
     check_window(data.start_at)
     caregiver_user_id = None
     if data.caregiver_id is not None:
-        caregiver = await caregivers_service.get_visible(session, user, data.caregiver_id)
-        caregiver_user_id = caregiver.user_id
-    booking = Booking(
-        id=new_id(),
-        recipient_id=recipient.id,
-        caregiver_id=data.caregiver_id,
-        service_type=data.service_type.value,
-        start_at=data.start_at,
-        end_at=data.start_at + timedelta(minutes=data.duration_minutes),
-        status=S.OFFERED if data.caregiver_id is not None else S.REQUESTED,
-        notes=data.notes,
+        caregiver_user_id = await caregivers_service.visible_user_id(
+            session, user, data.caregiver_id
+        )
+    values: dict[str, Any] = {
+        "id": new_id(),
+        "recipient_id": recipient.id,
+        "caregiver_id": data.caregiver_id,
+        "service_type": data.service_type.value,
+        "start_at": data.start_at,
+        "end_at": data.start_at + timedelta(minutes=data.duration_minutes),
+        "status": S.OFFERED if data.caregiver_id is not None else S.REQUESTED,
+        "notes": data.notes,
+    }
+    booking = Booking(**values, series_id=None, started_at=None, finished_at=None)
+    events = await _announcements(
+        session, booking, "created", caregiver_user_id=caregiver_user_id, family=family
     )
-    # The announcements first, the INSERT last: from the INSERT on, the row holds the
-    # caregiver's time range, and every competing booking for an overlapping slot waits on the
-    # exclusion constraint until this transaction ends. Announced after the INSERT, that wait
-    # lasted three more round trips (at 200 concurrent clients it halved throughput). Outbox
-    # rows and NOTIFY are transactional: a refused INSERT rolls them back with it.
-    await _announce(session, booking, "created", caregiver_user_id=caregiver_user_id)
-    session.add(booking)
+    return booking, values | outbox.event_params(events)
+
+
+async def _write(session: AsyncSession, booking: Booking, params: dict[str, Any]) -> None:
+    """Run `_INSERT_BOOKING`, then `booking` joins the session as a loaded row: nothing is left
+    for the ORM to flush (decision 0015)."""
     try:
-        await session.flush()
+        created = (await session.execute(_INSERT_BOOKING, params)).one()
     except IntegrityError as exc:
         await session.rollback()
         if _is_double_booking(exc):
             raise _double_booked() from exc
         raise
+    booking.created_at, booking.updated_at = created
+    make_transient_to_detached(booking)
+    session.add(booking)
+
+
+async def add_booking(session: AsyncSession, user: User, data: BookingIn) -> Booking:
+    """Insert a one-off booking and announce it, without committing (the caller commits, so a
+    care request can link it in the same transaction)."""
+    booking, params = await _new_booking(session, user, data)
+    await _write(session, booking, params)
     return booking
 
 
 async def create(session: AsyncSession, user: User, data: BookingIn) -> Booking:
-    booking = await add_booking(session, user, data)
-    await session.commit()  # expire_on_commit=False; server defaults came back with the INSERT
+    """A one-off booking on its own: the checks' transaction ends first, then the booking and
+    its events are one statement in autocommit. From that INSERT on, the row holds the
+    caregiver's time range and every competing booking for an overlapping slot waits on the
+    exclusion constraint until it commits; committed by the statement itself, the wait is the
+    statement, not one more round trip through a busy event loop (decision 0015)."""
+    booking, params = await _new_booking(session, user, data)
+    await session.commit()
+    await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    await _write(session, booking, params)
+    await session.commit()  # nothing left to commit; ends the session's autocommit connection
     metrics.BOOKING_TRANSITIONS.labels(to=booking.status.value).inc()
     return booking
 

@@ -72,6 +72,16 @@ async def get_visible(
     return found
 
 
+async def visible_user_id(session: AsyncSession, user: User, caregiver_id: uuid.UUID) -> uuid.UUID:
+    """The account of a caregiver `user` may see (404 as `get_visible` otherwise), without
+    loading the profile: booking creation needs only this."""
+    stmt = visible_to(user).where(CaregiverProfile.id == caregiver_id)
+    found: uuid.UUID | None = await session.scalar(stmt.with_only_columns(CaregiverProfile.user_id))
+    if found is None:
+        raise not_found(caregiver_id)
+    return found
+
+
 def _forbidden(detail: str) -> ProblemError:
     return ProblemError(403, "not_allowed", "You may not change this caregiver", detail)
 
