@@ -230,9 +230,7 @@ async def _new_booking(
 ) -> tuple[Booking, dict[str, Any]]:
     """Check a one-off booking (recipient owned, caregiver visible, window) and gather the
     binds of its INSERT with its announcements; writes nothing."""
-    recipient, family = await recipients_service.get_owned_with_members(
-        session, user, data.recipient_id
-    )
+    family = await recipients_service.owned_members(session, user, data.recipient_id)
     check_window(data.start_at)
     caregiver_user_id = None
     if data.caregiver_id is not None:
@@ -241,7 +239,7 @@ async def _new_booking(
         )
     values: dict[str, Any] = {
         "id": new_id(),
-        "recipient_id": recipient.id,
+        "recipient_id": data.recipient_id,
         "caregiver_id": data.caregiver_id,
         "service_type": data.service_type.value,
         "start_at": data.start_at,
@@ -280,16 +278,8 @@ async def add_booking(session: AsyncSession, user: User, data: BookingIn) -> Boo
 
 
 async def create(session: AsyncSession, user: User, data: BookingIn) -> Booking:
-    """A one-off booking on its own: the checks' transaction ends first, then the booking and
-    its events are one statement in autocommit. From that INSERT on, the row holds the
-    caregiver's time range and every competing booking for an overlapping slot waits on the
-    exclusion constraint until it commits; committed by the statement itself, the wait is the
-    statement, not one more round trip through a busy event loop (decision 0015)."""
-    booking, params = await _new_booking(session, user, data)
-    await session.commit()
-    await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    await _write(session, booking, params)
-    await session.commit()  # nothing left to commit; ends the session's autocommit connection
+    booking = await add_booking(session, user, data)
+    await session.commit()  # expire_on_commit=False; server defaults came back with the INSERT
     metrics.BOOKING_TRANSITIONS.labels(to=booking.status.value).inc()
     return booking
 

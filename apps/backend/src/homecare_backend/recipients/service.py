@@ -119,17 +119,18 @@ async def get_owned(session: AsyncSession, user: User, recipient_id: uuid.UUID) 
     return recipient
 
 
-async def get_owned_with_members(
+async def owned_members(
     session: AsyncSession, user: User, recipient_id: uuid.UUID
-) -> tuple[CareRecipient, list[uuid.UUID]]:
-    """`get_owned` and `member_user_ids` in one query: the recipient joined with its members,
-    visibility and ownership decided from the rows. Booking creation needs both, and each
-    statement through the ORM costs about a millisecond of CPU."""
+) -> list[uuid.UUID]:
+    """`get_owned`'s checks (404 unless shared with `user`, 403 `not_owner` for a viewer) and
+    `member_user_ids`'s answer, in one query of two columns: booking creation needs exactly
+    this, and each ORM statement (here with two decrypted columns) costs CPU on the API's
+    busiest write."""
     if user.role != Role.FAMILY:
-        return await get_owned(session, user, recipient_id), []
+        await get_owned(session, user, recipient_id)  # raises: only families own recipients
     rows = (
         await session.execute(
-            select(CareRecipient, RecipientMember.user_id, RecipientMember.role)
+            select(CareRecipient.family_id, RecipientMember.user_id, RecipientMember.role)
             .outerjoin(RecipientMember, RecipientMember.recipient_id == CareRecipient.id)
             .where(CareRecipient.id == recipient_id)
             .order_by(RecipientMember.created_at, RecipientMember.user_id)
@@ -137,13 +138,13 @@ async def get_owned_with_members(
     ).all()
     if not rows:
         raise not_found(recipient_id)
-    recipient = rows[0][0]
+    first_owner = rows[0][0]
     roles = {member: role for _, member, role in rows if member is not None}
-    if recipient.family_id != user.id and user.id not in roles:
+    if user.id != first_owner and user.id not in roles:
         raise not_found(recipient_id)
-    if recipient.family_id != user.id and roles[user.id] != "owner":
+    if user.id != first_owner and roles[user.id] != "owner":
         raise not_owner()
-    return recipient, [recipient.family_id, *(m for _, m, _ in rows if m is not None)]
+    return [first_owner, *(member for _, member, _ in rows if member is not None)]
 
 
 def _values(data: RecipientIn) -> dict[str, object]:
