@@ -52,6 +52,8 @@ passed on this machine yet (the images and the Pulumi binaries were still buildi
 only with E2E_CLUSTER_STACK=1, and make e2e-cluster-platform names them as NOT RUN otherwise."""
 
 failed: dict[str, str] = {}
+# Steps that could not run here, with the reason (the steps needing them skip with it).
+not_run: dict[str, str] = {}
 
 
 def _previous_cold_builds() -> dict[str, Any]:
@@ -296,6 +298,11 @@ def step(name: str) -> Callable[[Callable[[], None]], Callable[[], None]]:
             t0 = time.monotonic()
             try:
                 fn()
+            except pytest.skip.Exception as exc:
+                # A step skipped (it cannot run here) skips the steps that need it, with its
+                # reason, instead of failing them as "did not run".
+                not_run[name] = str(exc)
+                raise
             except BaseException as exc:
                 failed[name] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 raise
@@ -661,7 +668,6 @@ ADDON_PODS = ("local-path-provisioner-", "traefik-", "metrics-server-", "kube-ne
 GATEWAY_NAMESPACE = "homecare-gateway"
 BUSYBOX_IMAGE = "docker.io/library/busybox:1.37.0"
 BUILD_PULUMI = REPO / "e2e" / "tools" / "build-pulumi.sh"
-not_run: dict[str, str] = {}
 stack_state: dict[str, Any] = {}
 
 
