@@ -52,6 +52,38 @@ function cpuMultiplier(benchmarkIndex) {
   return 1;
 }
 
+/**
+ * One Lighthouse run that produced a performance score, retried once when it did not. Under
+ * load Lighthouse can finish without one (lhr.runtimeError, e.g. NO_FCP when the page did not
+ * paint in time, or a protocol timeout) and its category scores are then null; counted as a
+ * score that null becomes 0. Returns { run, attempts } with run null when both attempts failed,
+ * and attempts listing every failure's code, so the report says what happened.
+ */
+async function lighthouseRun(label, url, flags, config) {
+  const attempts = [];
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    let run = null;
+    let error = null;
+    try {
+      run = await lighthouse(url, flags, config);
+      if (run?.lhr.runtimeError) error = `${run.lhr.runtimeError.code}: ${run.lhr.runtimeError.message}`;
+      else if (typeof run?.lhr.categories.performance?.score !== "number") error = "no performance score";
+    } catch (e) {
+      error = `threw: ${e instanceof Error ? e.message : String(e)}`;
+    }
+    if (!error) return { run, attempts };
+    attempts.push({ attempt, error });
+    console.log(`Lighthouse ${label}, attempt ${attempt}: no score (${error})${attempt === 1 ? "; retrying once" : ""}`);
+  }
+  return { run: null, attempts };
+}
+
+const metricsOf = (run) => {
+  const a = (id) => Math.round(run.lhr.audits[id].numericValue);
+  return { fcp_ms: a("first-contentful-paint"), lcp_ms: a("largest-contentful-paint"), tbt_ms: a("total-blocking-time"), si_ms: a("speed-index") };
+};
+const perf = (run) => (run ? Math.round(run.lhr.categories.performance.score * 100) : null);
+
 async function waitFor(url) {
   for (let i = 0; i < 100; i++) {
     try {
@@ -97,6 +129,7 @@ try {
   let desktopPerformance;
   let defaultMobile;
   let calibration;
+  let completeRuns = 0;
   try {
     const flags = {
       port: chrome.port,
@@ -104,44 +137,62 @@ try {
       logLevel: "error",
       onlyCategories: ["performance", "accessibility", "best-practices"],
     };
-    const desktop = await lighthouse(`${base}/login`, flags, desktopConfig);
-    desktopPerformance = Math.round(desktop.lhr.categories.performance.score * 100);
+    const failures = [];
+    const desktop = await lighthouseRun("desktop preset", `${base}/login`, flags, desktopConfig);
+    failures.push(...desktop.attempts.map((a) => ({ run: "desktop preset", ...a })));
+    desktopPerformance = perf(desktop.run);
     // Lighthouse's mobile preset as shipped: simulated slow 4G and a 4x CPU slowdown, which
     // assumes a fast desktop host (benchmarkIndex ~1500+). This shared 2-core VM scores far
     // lower, so the same 4x models a phone much slower than the "mid-tier mobile" the preset
     // targets; the figure is kept as measured, next to the calibrated one.
-    const first = await lighthouse(`${base}/login`, flags);
-    defaultMobile = Math.round(first.lhr.categories.performance.score * 100);
+    const firstRun = await lighthouseRun("mobile preset", `${base}/login`, flags);
+    failures.push(...firstRun.attempts.map((a) => ({ run: "mobile preset", ...a })));
+    const first = firstRun.run;
+    if (!first) throw new Error("the mobile preset run failed twice: no benchmarkIndex to calibrate from");
+    defaultMobile = perf(first);
     const benchmarkIndex = first.lhr.environment.benchmarkIndex;
     // Lighthouse's documented calibration (docs/throttling.md, "calibrating multipliers"):
     // choose the multiplier from the host's benchmarkIndex so the run models the preset's
-    // mid-tier phone; never below 1x. Median of three runs: scores vary run to run.
+    // mid-tier phone; never below 1x. Median of three runs: scores vary run to run. A run
+    // without a score is retried once; one that fails twice is left out of the median and
+    // reported (lighthouse_calibration.failed_attempts), and the target row then counts as missed.
     const multiplier = cpuMultiplier(benchmarkIndex);
     const runs = [];
+    const order = [];
+    const details = [];
     for (let i = 0; i < 3; i++) {
-      const run = await lighthouse(`${base}/login`, flags, {
+      const { run, attempts } = await lighthouseRun(`calibrated run ${i + 1}`, `${base}/login`, flags, {
         extends: "lighthouse:default",
         settings: { throttling: { ...first.lhr.configSettings.throttling, cpuSlowdownMultiplier: multiplier } },
       });
-      runs.push(run);
+      failures.push(...attempts.map((a) => ({ run: `calibrated run ${i + 1}`, ...a })));
+      order.push(perf(run));
+      details.push(run ? metricsOf(run) : null);
+      if (run) runs.push(run);
     }
+    if (runs.length === 0) throw new Error("every calibrated Lighthouse run failed twice (see above)");
     runs.sort((a, b) => a.lhr.categories.performance.score - b.lhr.categories.performance.score);
-    const result = runs[1];
+    const result = runs[Math.floor((runs.length - 1) / 2)];
     const c = result.lhr.categories;
     scores = {
       performance: Math.round(c.performance.score * 100),
       accessibility: Math.round(c.accessibility.score * 100),
       "best-practices": Math.round(c["best-practices"].score * 100),
     };
+    completeRuns = runs.length;
     const audit = (id) => result.lhr.audits[id].numericValue;
     calibration = {
       benchmark_index: benchmarkIndex,
       cpu_slowdown_multiplier: Number(multiplier.toFixed(2)),
-      runs: runs.map((r) => Math.round(r.lhr.categories.performance.score * 100)),
+      // In the order they ran; null: no score after the retry.
+      runs: order,
+      run_metrics: details,
+      failed_attempts: failures,
       median_run: {
         fcp_ms: Math.round(audit("first-contentful-paint")),
         lcp_ms: Math.round(audit("largest-contentful-paint")),
         tbt_ms: Math.round(audit("total-blocking-time")),
+        si_ms: Math.round(audit("speed-index")),
         cls: audit("cumulative-layout-shift"),
       },
       default_preset_run: {
@@ -160,7 +211,7 @@ try {
 
   const js = mainJsGzipBytes();
   const rows = [
-    { metric: "Lighthouse performance (mobile, CPU calibrated to this host, median of 3, /login)", value: scores.performance, unit: "score", target: ">= 90", ok: scores.performance >= 90 },
+    { metric: "Lighthouse performance (mobile, CPU calibrated to this host, median of 3, /login)", value: scores.performance, unit: "score", target: ">= 90", ok: scores.performance >= 90 && completeRuns === 3 },
     { metric: "Lighthouse performance (mobile preset as shipped, 4x CPU on this host, /login)", value: defaultMobile, unit: "score", target: null, ok: true },
     { metric: "Lighthouse performance (desktop preset, /login)", value: desktopPerformance, unit: "score", target: null, ok: true },
     { metric: "Lighthouse accessibility", value: scores.accessibility, unit: "score", target: ">= 95", ok: scores.accessibility >= 95 },
@@ -184,6 +235,7 @@ try {
   };
   writeFileSync(out, JSON.stringify(result, null, 2));
   for (const row of rows) console.log(`${row.ok ? "ok  " : "MISS"} ${row.metric}: ${row.value} ${row.unit} (target ${row.target ?? "none"})`);
+  if (completeRuns < 3) console.log(`MISS: only ${completeRuns} of 3 calibrated runs produced a score; the median is of those`);
   if (installabilityErrors.length) console.log(JSON.stringify(installabilityErrors));
   if (!rows.every((r) => r.ok)) console.log("MISS: some frontend targets are not met (see above)");
 } finally {
