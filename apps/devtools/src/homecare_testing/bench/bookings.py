@@ -2,9 +2,10 @@
 validation, ownership checks, outbox, EXCLUDE constraint) against a bare Starlette + asyncpg
 app that only INSERTs into the same table, measured in the same run on the same embedded
 PostgreSQL, in turns (`--rounds`, default 2: baseline, API, baseline, API; medians reported), so
-a load that drifts on a shared machine falls on both. Both run as real uvicorn processes; the clients contend for a limited set of
-(caregiver, hour) slots, so many attempts are refused, and after each run the database is
-checked for overlapping active bookings of one caregiver (must be 0).
+a load that drifts on a shared machine falls on both. Both run as real uvicorn processes; the
+clients contend for a limited set of (caregiver, hour) slots, so many attempts are refused, and
+after each run the database is checked for overlapping active bookings of one caregiver (must
+be 0).
 Writes build/bench/backend-bookings.json (format: docs/conventions.md).
 
 Bounded in time: a request gets `REQUEST_TIMEOUT_S` (above the API's worst case: one wait of
