@@ -123,9 +123,9 @@ async def owned_members(
     session: AsyncSession, user: User, recipient_id: uuid.UUID
 ) -> list[uuid.UUID]:
     """`get_owned`'s checks (404 unless shared with `user`, 403 `not_owner` for a viewer) and
-    `member_user_ids`'s answer, in one query of two columns: booking creation needs exactly
-    this, and each ORM statement (here with two decrypted columns) costs CPU on the API's
-    busiest write."""
+    `member_user_ids`'s answer, in one query of three columns: booking creation needs exactly
+    this, and loading the recipient (two encrypted columns) then its members was two ORM
+    statements on the API's busiest write."""
     if user.role != Role.FAMILY:
         await get_owned(session, user, recipient_id)  # raises: only families own recipients
     rows = (
