@@ -188,13 +188,7 @@ try {
       runs: order,
       run_metrics: details,
       failed_attempts: failures,
-      median_run: {
-        fcp_ms: Math.round(audit("first-contentful-paint")),
-        lcp_ms: Math.round(audit("largest-contentful-paint")),
-        tbt_ms: Math.round(audit("total-blocking-time")),
-        si_ms: Math.round(audit("speed-index")),
-        cls: audit("cumulative-layout-shift"),
-      },
+      median_run: { ...metricsOf(result), cls: audit("cumulative-layout-shift") },
       default_preset_run: {
         fcp_ms: Math.round(first.lhr.audits["first-contentful-paint"].numericValue),
         lcp_ms: Math.round(first.lhr.audits["largest-contentful-paint"].numericValue),
