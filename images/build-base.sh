@@ -2,9 +2,9 @@
 # Build (once) a Debian bookworm base image with debootstrap + podman import; no registry needed.
 # The root filesystem tarball is cached in $HOMECARE_CACHE/images, keyed by the variant, the
 # version below and the package list, so a warm run only checks that the image exists.
-# Usage: images/build-base.sh python|backend|backups|frontend|net   (prints the image name)
+# Usage: images/build-base.sh python|backend|backups|frontend|net|postgres   (prints the image name)
 set -euo pipefail
-variant=${1:?usage: build-base.sh python|backend|backups|frontend|net}
+variant=${1:?usage: build-base.sh python|backend|backups|frontend|net|postgres}
 BASE_VERSION=1
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 case $variant in
@@ -18,7 +18,10 @@ case $variant in
   frontend) packages=nginx,ca-certificates,tzdata ;;
   # Packet-filter tools for kube-proxy and flanneld (e2e/kubelets/images/build-images.sh).
   net) packages=ca-certificates,iptables,nftables,conntrack,ipset,iproute2,kmod ;;
-  *) echo "error: unknown base variant '$variant' (use python, backend, backups, frontend or net)" >&2; exit 2 ;;
+  # Debian's PostgreSQL 15 server for the database image the stacks name
+  # (docker.io/library/postgres:15-bookworm, built offline by e2e/kubelets/images/build-images.sh).
+  postgres) packages=postgresql-15,ca-certificates,tzdata ;;
+  *) echo "error: unknown base variant '$variant' (use python, backend, backups, frontend, net or postgres)" >&2; exit 2 ;;
 esac
 key=$(printf '%s %s %s' "$BASE_VERSION" "$packages" "$mirror" | sha256sum | cut -c1-10)
 image="localhost/homecare/base-$variant:$BASE_VERSION-$key"
@@ -37,6 +40,14 @@ if [ ! -f "$tarball" ]; then
   # Images are immutable: no package lists, no apt caches, no docs.
   rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/* "$rootfs"/usr/share/doc/* \
     "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/*
+  # postgresql-common's postinst creates a cluster "main": the image's entrypoint runs initdb in
+  # PGDATA instead, so the package's cluster and its config are dropped.
+  # The socket directory is writable by any uid, as in the official image (the stacks run the
+  # server as 10001 and mount an emptyDir there anyway).
+  if [ "$variant" = postgres ]; then
+    rm -rf "$rootfs"/var/lib/postgresql/15 "$rootfs"/etc/postgresql/15
+    chmod 3777 "$rootfs"/run/postgresql
+  fi
   chroot "$rootfs" useradd --uid 10001 --user-group --no-create-home --home-dir /nonexistent \
     --shell /usr/sbin/nologin homecare
   tar -C "$rootfs" --numeric-owner -cf "$tarball.tmp" .

@@ -6,7 +6,7 @@
 # and the Molecule node image; builds what is missing (cold: see e2e/README.md).
 .PHONY: e2e-cluster e2e-cluster-images e2e-cluster-service-images e2e-cluster-platform
 
-E2E_CLUSTER_APT := $(ANSIBLE_APT) $(ANSIBLE_DEBS_APT) libc6-dev busybox-static curl
+E2E_CLUSTER_APT := $(ANSIBLE_APT) $(ANSIBLE_DEBS_APT) libc6-dev busybox-static curl age
 
 e2e-cluster-images: ## build (or reuse) the node images kubeadm and the CNI deploy; prints their directory
 	@scripts/ensure-apt.sh $(E2E_CLUSTER_APT) >&2

@@ -15,7 +15,8 @@
 # archives: the containerd role imports them on every node (containerd_image_archives_dir,
 # HOMECARE_IMAGE_ARCHIVES), the offline install path of docs/runbooks/bootstrap.md.
 # With --services, the set also holds the images of the cluster stack's add-ons (local-path with
-# its busybox helper, metrics-server, kube-network-policies, Traefik): `make
+# its busybox helper, metrics-server, kube-network-policies, Traefik) and the app stacks' database
+# image (Debian's PostgreSQL 15 under the postgres image's name): `make
 # e2e-cluster-service-images`; the e2e-cluster suite asks for them with E2E_CLUSTER_STACK=1.
 # Usage: build-images.sh [--services]   (env: HOMECARE_CACHE; needs go, gcc, podman, debootstrap)
 set -euo pipefail
@@ -54,6 +55,8 @@ netpol_version=$(modver network-policies sigs.k8s.io/kube-network-policies)
 traefik_version=$(modver traefik github.com/traefik/traefik/v3)
 # local-path-provisioner's helper pod: Debian's busybox-static, under the tag the manifests name.
 busybox_tag=1.37.0
+# The database image's major version (Debian bookworm's postgresql-15, images/build-base.sh).
+postgres_major=15
 pause_version=3.10.2
 # The tags kubeadm derives: etcd's image tag is its version with a "-0" revision.
 etcd_tag="${etcd_version#v}-0"
@@ -220,17 +223,19 @@ net_base() {  # Debian bookworm with the packet-filter tools kube-proxy and flan
 }
 
 # image NAME:TAG BASE ENTRYPOINT-JSON FILE=DEST|@TARGET=LINK... : build unless its archive is cached
+# (with stop_signal set: the image's STOPSIGNAL; unset again after each image)
+stop_signal=""
 image() {
   local ref=$1 base=$2 entry=$3 spec ctx key archive t0 src dest
   shift 3
   t0=$(date +%s)
-  key=$( { echo "$IMAGE_REVISION $ref $base $entry"; for spec in "$@"; do
+  key=$( { echo "$IMAGE_REVISION $ref $base $entry $stop_signal"; for spec in "$@"; do
       case $spec in @*) echo "$spec" ;; *) sha256sum "${spec%%=*}" ;; esac; done; } \
     | sha256sum | cut -c1-12)
   archive="$out/$(echo "${ref#*/}" | tr '/:' '--')-$key.tar"
   if [ -f "$archive" ]; then
     echo "==> $ref: cached" >&2
-    archives+=("$archive") binary_seconds=0 binary_cpu=0
+    archives+=("$archive") binary_seconds=0 binary_cpu=0 stop_signal=""
     return
   fi
   ctx=$(mktemp -d)
@@ -256,6 +261,7 @@ image() {
     echo "COPY root/ /"
     echo "ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin"
     echo "ENTRYPOINT $entry"
+    if [ -n "$stop_signal" ]; then echo "STOPSIGNAL $stop_signal"; fi
     echo "LABEL org.opencontainers.image.description=\"built from source by e2e/kubelets/images/build-images.sh\""
   } > "$ctx/Containerfile"
   podman build -q --network=none -t "$ref" "$ctx" >/dev/null
@@ -266,7 +272,7 @@ image() {
   archives+=("$archive")
   local took=$(( $(date +%s) - t0 ))
   echo "==> $ref: built in $(( took + binary_seconds ))s (binaries ${binary_seconds}s, image ${took}s; binaries CPU ${binary_cpu}s, load average $(cut -d' ' -f1-3 /proc/loadavg))" >&2
-  binary_seconds=0 binary_cpu=0
+  binary_seconds=0 binary_cpu=0 stop_signal=""
 }
 
 # step FUNCTION: build (or find cached) binaries; their wall and CPU time (user + system of the
@@ -344,6 +350,17 @@ if [ "$with_services" = 1 ]; then
   step build_traefik
   image "docker.io/library/traefik:$traefik_version" scratch '["/usr/local/bin/traefik"]' \
     "$bin/traefik-$traefik_version=/usr/local/bin/traefik"
+  # The app stacks' database (infra/homecare_infra/settings.py, database.image): Debian's
+  # PostgreSQL 15 with an entrypoint that keeps the official image's POSTGRES_* contract, and its
+  # stop signal (SIGINT: a fast shutdown that does not wait for the pooled clients to leave).
+  pg_links=()
+  for cmd in postgres initdb pg_ctl psql pg_isready pg_dump; do
+    pg_links+=("@/usr/lib/postgresql/$postgres_major/bin/$cmd=/usr/local/bin/$cmd")
+  done
+  stop_signal=SIGINT
+  image "docker.io/library/postgres:$postgres_major-bookworm" "$("$repo/images/build-base.sh" postgres)" \
+    '["/usr/local/bin/docker-entrypoint.sh"]' \
+    "$here/postgres/docker-entrypoint.sh=/usr/local/bin/docker-entrypoint.sh" "${pg_links[@]}"
 fi
 
 set_key=$(printf '%s\n' "${archives[@]}" | sha256sum | cut -c1-12)

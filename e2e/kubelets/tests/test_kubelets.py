@@ -27,11 +27,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import app_stack
+import httpx
 import pytest
 import yaml
 from pulumi import automation as auto
 
+from homecare_backend.seed import DEMO_PASSWORD
 from homecare_infra.cluster.versions import ADDONS, CERT_MANAGER
+from homecare_testing.app_flow import AppClient, FlowError, RequestLoop
 
 REPO = Path(__file__).resolve().parents[3]
 STATE = REPO / "build" / "e2e-kubelets"
@@ -342,7 +346,8 @@ def test_builds() -> None:
                     "load_average": round(os.getloadavg()[0], 1),
                 }
     archives = sorted(p.name for p in Path(os.environ["HOMECARE_IMAGE_ARCHIVES"]).glob("*.tar"))
-    assert len(archives) == (14 if STACK_OPTED_IN else 9), archives
+    # 9 for kubeadm and the CNI; with the stacks, 6 more: the add-ons' 5 and PostgreSQL's.
+    assert len(archives) == (15 if STACK_OPTED_IN else 9), archives
     if STACK_OPTED_IN:
         # The cluster stack's images under the names versions.py gives them (cert-manager's are
         # not built: see build-images.sh).
@@ -732,15 +737,19 @@ def pulumi_env(root: Path, tools: dict[str, str]) -> dict[str, str]:
     }
 
 
-def home_stack() -> Any:
-    """The stack `home` of infra/cluster, configured from a copy of Pulumi.home.yaml, run by the
-    real CLI through the Automation API (inline: the project's own __main__.py; the Python
-    language host is not served here, see e2e/README.md, Layer 2)."""
-    tools = dict(
+def pulumi_tools() -> dict[str, str]:
+    """PULUMI and PULUMI_RESOURCE_KUBERNETES: the cached binaries' paths (build-pulumi.sh)."""
+    return dict(
         line.split("=", 1)
         for line in run([str(BUILD_PULUMI)], cwd=REPO).stdout.splitlines()
         if "=" in line
     )
+
+
+def home_stack() -> Any:
+    """The stack `home` of infra/cluster, configured from a copy of Pulumi.home.yaml, run by the
+    real CLI through the Automation API (inline: the project's own __main__.py; the Python
+    language host is not served here, see e2e/README.md, Layer 2)."""
     root = STATE / "pulumi"
     shutil.rmtree(root, ignore_errors=True)
     work = root / "homecare-cluster-home"
@@ -748,7 +757,7 @@ def home_stack() -> Any:
     project_dir = REPO / "infra" / "cluster"
     shutil.copy(project_dir / "Pulumi.yaml", work / "Pulumi.yaml")
     shutil.copy(project_dir / "Pulumi.home.yaml", work / "Pulumi.home.yaml")
-    env = pulumi_env(root, tools)
+    env = pulumi_env(root, pulumi_tools())
     os.environ["PULUMI_CONFIG_PASSPHRASE"] = env["PULUMI_CONFIG_PASSPHRASE"]
 
     def program() -> None:
@@ -1035,6 +1044,273 @@ def test_a_gateway_of_class_traefik_is_programmed_and_routes_http() -> None:
             kubectl("delete", kind, name, "-n", "default", "--wait=false", check=False)
 
 
+# ---- the app stack `dev` (the project at the repository root), by the real Pulumi engine --------
+# make images, make push, pulumi up; then the user's path through the gateway over HTTPS, the
+# NetworkPolicies by real traffic, the HPA's metrics, and rollouts under load (app_stack.py).
+app_state: dict[str, Any] = {}
+
+
+def app_kubectl(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return kubectl("-n", app_stack.NAMESPACE, *args, check=check)
+
+
+def app_pods() -> list[dict[str, Any]]:
+    pods: list[dict[str, Any]] = kube_json("get", "pods", "-n", app_stack.NAMESPACE)["items"]
+    return [p for p in pods if p.get("status", {}).get("phase") != "Succeeded"]
+
+
+def app_unready() -> list[str]:
+    return [u for u in unready_pods() if u.startswith(f"{app_stack.NAMESPACE}/")]
+
+
+@pytest.mark.timeout(2400)
+@step("app_stack_up")
+def test_app_stack_up() -> None:
+    """`make images`, `make push` to the cluster registry, `pulumi up` of the stack dev (HTTPS
+    with a certificate of the cluster CA, cert-manager having no image here)."""
+    require_stack("gateway_programmed")
+    t0 = time.monotonic()
+    tag = app_stack.build_app_images()
+    timings["steps"]["app_images"] = round(time.monotonic() - t0, 1)
+    root = STATE / "pulumi"
+    env = pulumi_env(root, pulumi_tools())
+    stack = app_stack.dev_stack(root, env, tag)
+    ca = STATE / "cluster-ca.crt"
+    t0 = time.monotonic()
+    pushed = app_stack.push_images(stack, env, f"{CONTROL_PLANE[1]}:5000", ca)
+    timings["steps"]["app_push"] = round(time.monotonic() - t0, 1)
+    print(pushed, end="", flush=True)
+    digests = stack.get_all_config()
+    assert all(f"homecare:imageDigests.{n}" in str(digests) for n in ("backend", "frontend"))
+    log = STATE / "logs" / "pulumi-up-dev.log"
+    t0 = time.monotonic()
+    with log.open("w") as out:
+
+        def output(line: str) -> None:
+            out.write(line + "\n")
+            out.flush()
+
+        try:
+            result = stack.up(color="never", on_output=output)
+        except auto.CommandError as exc:
+            tail = "\n".join(log.read_text().splitlines()[-40:])
+            raise AssertionError(f"pulumi up (dev) failed; log {log}:\n{tail}") from exc
+    timings["steps"]["app_pulumi_up"] = round(time.monotonic() - t0, 1)
+    assert result.summary.result == "succeeded", result.summary
+    app_state["stack"] = stack
+    master = f"homecare-e2e-{CONTROL_PLANE[0]}"
+    ca_key = run(["podman", "exec", master, "cat", "/etc/kubernetes/pki/ca.key"]).stdout
+    cert, key = app_stack.gateway_certificate(
+        ca.read_bytes(), ca_key.encode(), app_stack.GATEWAY_HOST
+    )
+    kubectl_apply(app_stack.tls_secret(cert, key))
+
+
+@pytest.mark.timeout(900)
+@step("app_pods_ready")
+def test_app_pods_ready_and_the_database_claim_bound() -> None:
+    """Every pod of the stack Running and Ready; the database's claim Bound by the default class."""
+    require_stack("app_stack_up")
+    wait_for("every pod of the dev stack Running and Ready", lambda: not app_unready()
+             or ", ".join(app_unready()), 600)  # fmt: skip
+    names = {p["metadata"]["labels"].get("app.kubernetes.io/name", "") for p in app_pods()}
+    assert {"backend", "worker", "matching", "frontend", "postgres"} <= names, sorted(names)
+    claim = kube_json("get", "pvc", "data-postgres-0", "-n", app_stack.NAMESPACE)
+    assert claim["status"]["phase"] == "Bound", claim["status"]
+    assert claim["spec"]["storageClassName"] == "local-path", claim["spec"]
+
+
+def gateway_client() -> AppClient:
+    """The stack through Traefik's hostPort 443 on the worker, by the routed name, verified
+    against the cluster CA."""
+    return AppClient(
+        f"https://{WORKER[1]}",
+        host_header=app_stack.GATEWAY_HOST,
+        ca_file=str(STATE / "cluster-ca.crt"),
+        timeout_s=10,
+    )
+
+
+@pytest.mark.timeout(900)
+@step("app_https")
+def test_a_family_books_through_the_gateway_over_https_and_sees_its_event() -> None:
+    """`/` serves the SPA and `/api/readyz` answers 200 over HTTPS; plain HTTP redirects; the
+    demo family logs in, books a visit, and the booking's SSE event arrives within 2 s."""
+    require_stack("app_pods_ready")
+    client = gateway_client()
+    app_state["client"] = client
+
+    def spa() -> bool | str:
+        try:
+            client.spa_index()
+        except (FlowError, httpx.HTTPError) as exc:
+            return str(exc) or type(exc).__name__
+        return True
+
+    wait_for(f"the SPA at https://{app_stack.GATEWAY_HOST}/ (via {WORKER[1]}:443)", spa, 300, 3)
+    if "site_yml_started" in timings:
+        timings["milestones"]["first_200_through_gateway"] = round(
+            time.time() - timings["site_yml_started"], 1
+        )
+    assert client.readyz() == 200
+    plain = httpx.get(f"http://{WORKER[1]}/", headers={"Host": app_stack.GATEWAY_HOST}, timeout=10)
+    assert plain.status_code in (301, 308), (plain.status_code, plain.headers)
+    assert plain.headers["location"].startswith(f"https://{app_stack.GATEWAY_HOST}"), plain.headers
+    seed = app_kubectl("exec", "deploy/backend", "--", "python", "-m", "homecare_backend.seed")
+    print(f"    seed: {seed.stdout.strip().splitlines()[-1:]}", flush=True)
+    token = client.login(app_stack.FAMILY_EMAIL, DEMO_PASSWORD)
+    app_state["token"] = token
+    booking, latency = client.booking_event_latency(token, client.visit_booker(token), 10)
+    timings["steps"]["booking_event_latency"] = round(latency, 3)
+    print(f"    booking {booking['id']}: its event through the gateway in {latency:.3f}s")
+    assert latency <= 2.0, latency
+    if "site_yml_started" in timings:
+        timings["milestones"]["first_booking_through_gateway"] = round(
+            time.time() - timings["site_yml_started"], 1
+        )
+
+
+def service_ip(name: str, namespace: str = app_stack.NAMESPACE) -> str:
+    ip: str = kube_json("get", "service", name, "-n", namespace)["spec"]["clusterIP"]
+    return ip
+
+
+def tcp_from_app_pod(deployment: str, ip: str, port: int) -> subprocess.CompletedProcess[str]:
+    """Open a TCP connection from the deployment's container (bash's /dev/tcp, 3 s bound):
+    exit 0 connected, 124 timed out (a dropped SYN: what the policy agent does)."""
+    script = f"timeout 3 bash -c 'exec 3<>/dev/tcp/{ip}/{port}'"
+    return app_kubectl("exec", f"deploy/{deployment}", "--", "bash", "-c", script, check=False)
+
+
+@pytest.mark.timeout(600)
+@step("app_network_policy")
+def test_network_policies_hold_for_real_traffic() -> None:
+    """A pod in another namespace reaches neither the backend nor PostgreSQL (but does reach the
+    API server: the probe works); the frontend cannot reach PostgreSQL; the backend can."""
+    require_stack("app_pods_ready")
+    backend, postgres = service_ip("backend"), service_ip("postgres")
+    api = service_ip("kubernetes", "default")
+    targets = {"api": (api, 443), "backend": (backend, 8000), "postgres": (postgres, 5432)}
+    script = "; ".join(
+        f"if nc -w 3 {ip} {port} </dev/null; then echo {name}=open; else echo {name}=closed; fi"
+        for name, (ip, port) in targets.items()
+    )
+    pod = probe_pod("netpol-probe", WORKER[0], script, restartPolicy="Never")
+    kubectl_apply(pod)
+    try:
+
+        def finished() -> bool | str:
+            phase = kube_json("get", "pod", "netpol-probe", "-n", "default")["status"].get("phase")
+            return phase in ("Succeeded", "Failed") or str(phase)
+
+        wait_for("the NetworkPolicy probe pod in namespace default", finished, 180, 3)
+        seen = dict(
+            line.split("=", 1)
+            for line in kubectl("logs", "netpol-probe", "-n", "default").stdout.split()
+        )
+    finally:
+        kubectl("delete", "pod", "netpol-probe", "-n", "default", "--wait=false", check=False)
+    assert seen == {"api": "open", "backend": "closed", "postgres": "closed"}, seen
+    from_frontend = tcp_from_app_pod("frontend", postgres, 5432)
+    assert from_frontend.returncode == 124, (from_frontend.returncode, from_frontend.stderr)
+    from_backend = tcp_from_app_pod("backend", postgres, 5432)
+    assert from_backend.returncode == 0, (from_backend.returncode, from_backend.stderr)
+
+
+@pytest.mark.timeout(600)
+@step("app_hpa")
+def test_kubectl_top_answers_for_the_stack_and_the_hpa_reports_current_cpu() -> None:
+    """metrics-server serves the stack's pods; the backend's HPA reads their CPU from it."""
+    require_stack("app_pods_ready")
+
+    def top() -> bool | str:
+        proc = app_kubectl("top", "pods", "--no-headers", check=False)
+        return (proc.returncode == 0 and "backend-" in proc.stdout) or proc.stdout + proc.stderr
+
+    wait_for(f"kubectl top pods -n {app_stack.NAMESPACE}", top, 300)
+
+    def current_cpu() -> Any:
+        status = kube_json("get", "hpa", "backend", "-n", app_stack.NAMESPACE).get("status", {})
+        for metric in status.get("currentMetrics") or []:
+            if metric.get("type") == "Resource" and metric["resource"]["name"] == "cpu":
+                current = metric["resource"]["current"]
+                if current.get("averageUtilization") is not None:
+                    return current
+        return str(status)
+
+    current = wait_for("the backend HPA's current CPU", current_cpu, 300)
+    print(f"    hpa backend: current CPU {current}", flush=True)
+
+
+def deployment_settled(name: str, replicas: int) -> bool | str:
+    """The deployment's latest revision has ``replicas`` available pods and no others left."""
+    status = kube_json("get", "deployment", name, "-n", app_stack.NAMESPACE)
+    s, generation = status.get("status", {}), status["metadata"]["generation"]
+    pods = [p for p in app_pods() if p["metadata"]["name"].startswith(f"{name}-")]
+    done = (
+        s.get("observedGeneration", 0) >= generation
+        and s.get("updatedReplicas") == replicas
+        and s.get("availableReplicas") == replicas
+        and s.get("replicas") == replicas
+        and len(pods) == replicas
+    )
+    return done or f"status {s}, pods {[p['metadata']['name'] for p in pods]}"
+
+
+def under_load(action: Callable[[], None]) -> dict[str, Any]:
+    """Run ``action`` while a RequestLoop (the family's token) goes through the gateway; the
+    loop starts 3 s before and runs 5 s after it. Bounded: 6000 requests, 420 s."""
+    client, token = app_state["client"], app_state["token"]
+    with RequestLoop(client, token=token, max_requests=6000, max_seconds=420) as loop:
+        time.sleep(3)
+        action()
+        time.sleep(5)
+    stats = loop.stats()
+    print(f"    requests through the gateway: {json.dumps(stats)}", flush=True)
+    return stats
+
+
+@pytest.mark.timeout(900)
+@step("app_rolling_update")
+def test_a_rolling_update_of_the_backend_fails_no_request() -> None:
+    """`kubectl rollout restart` of the backend while requests flow: none fails."""
+    require_stack("app_https")
+
+    def restart() -> None:
+        app_kubectl("rollout", "restart", "deployment/backend")
+        time.sleep(2)
+        wait_for("the backend's rollout", lambda: deployment_settled("backend", 1), 360, 2)
+
+    stats = under_load(restart)
+    timings.setdefault("load", {})["rolling_update"] = stats
+    assert stats["requests"] > 0, stats
+    assert stats["failures"] == 0, stats
+
+
+@pytest.mark.timeout(900)
+@step("app_pod_deletion")
+def test_deleting_a_backend_pod_fails_no_request() -> None:
+    """With two backend replicas (the HPA's floor raised to prod's 2), one pod deleted while
+    requests flow: none fails."""
+    require_stack("app_https")
+    patch = json.dumps({"spec": {"minReplicas": 2}})
+    app_kubectl("patch", "hpa", "backend", "--type", "merge", "-p", patch)
+    wait_for("two backend replicas", lambda: deployment_settled("backend", 2), 360, 3)
+    victim = sorted(
+        p["metadata"]["name"] for p in app_pods() if p["metadata"]["name"].startswith("backend-")
+    )[0]
+
+    def delete() -> None:
+        app_kubectl("delete", "pod", victim, "--wait=false")
+        time.sleep(2)
+        wait_for("the replacement backend pod", lambda: deployment_settled("backend", 2), 360, 2)
+
+    stats = under_load(delete)
+    timings.setdefault("load", {})["pod_deletion"] = stats
+    assert stats["requests"] > 0, stats
+    assert stats["failures"] == 0, stats
+
+
 @pytest.mark.timeout(3600)
 @step("add_worker")
 def test_add_worker_joins_a_third_node() -> None:
@@ -1139,6 +1415,7 @@ def test_report() -> None:
     print("node images, last cold build here:", json.dumps(timings["images_cold"]))
     print("milestones (s after site.yml started):", json.dumps(timings["milestones"]))
     print("steps (s):", json.dumps(timings["steps"]))
+    print("requests through the gateway under rollouts:", json.dumps(timings.get("load", {})))
     assert not failed, f"failed steps: {sorted(failed)}"
     expected = {"builds", "nodes_up", "site_yml", "nodes_ready", "system_pods_ready"}
     if "cluster_stack_up" not in not_run:
@@ -1148,6 +1425,16 @@ def test_report() -> None:
             "pvc_bound",
             "metrics_top",
             "gateway_programmed",
+        }
+    if "app_stack_up" not in not_run and "cluster_stack_up" not in not_run:
+        expected |= {
+            "app_stack_up",
+            "app_pods_ready",
+            "app_https",
+            "app_network_policy",
+            "app_hpa",
+            "app_rolling_update",
+            "app_pod_deletion",
         }
     for part, reason in not_run.items():
         print(f"not run here: {part}: {reason}")
@@ -1160,6 +1447,10 @@ def test_report() -> None:
         f" {timings['milestones'].get('first_node_ready', -1):.0f}s into it),"
         f" cluster stack up {s.get('cluster_stack_up', 0):.0f}s (pods Ready"
         f" {s.get('stack_pods_ready', 0):.0f}s after it),"
+        f" app stack dev up {s.get('app_pulumi_up', 0):.0f}s (images {s.get('app_images', 0):.0f}s,"
+        f" push {s.get('app_push', 0):.0f}s), first booking through the gateway"
+        f" {timings['milestones'].get('first_booking_through_gateway', -1):.0f}s after site.yml"
+        f" started, its SSE event in {s.get('booking_event_latency', -1):.2f}s,"
         f" add-worker.yml {s.get('add_worker', 0):.0f}s,"
         f" reset.yml {s.get('reset_yml', 0):.0f}s, builds {s['builds']:.0f}s"
     )
