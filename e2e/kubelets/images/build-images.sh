@@ -160,13 +160,23 @@ build_metrics_server() {  # flags of upstream's Makefile
   rm -rf "$work"
 }
 
+# The one change to kube-network-policies (network-policies/patch/nfqueue_compat.go.txt): where
+# the kernel has no nftables `queue` statement (no CONFIG_NFT_QUEUE, as on this build machine),
+# the xtables NFQUEUE target through nft_compat gives the same verdict; elsewhere upstream's rule.
+netpol_patch=$here/network-policies/patch/nfqueue_compat.go.txt
+netpol_build="$netpol_version-nfq$(sha256sum "$netpol_patch" | cut -c1-8)"
 build_netpol() {  # upstream's Dockerfile: ./cmd as /bin/netpol
-  [ -x "$bin/kube-network-policies-$netpol_version" ] && return
-  local work
+  [ -x "$bin/kube-network-policies-$netpol_build" ] && return
+  local work controller
   work=$(work_copy "$here/network-policies" sigs.k8s.io/kube-network-policies)
+  controller="$work/pkg/networkpolicy/controller.go"
+  cp "$netpol_patch" "$work/pkg/networkpolicy/nfqueue_compat.go"
+  perl -0pi -e 's/queue := &expr\.Queue\{Num: uint16\(c\.config\.QueueID\)\}\n\tif c\.config\.FailOpen \{\n\t\tqueue\.Flag = expr\.QueueFlagBypass\n\t\}/queue := nfQueueVerdict(uint16(c.config.QueueID), c.config.FailOpen)/g' "$controller"
+  [ "$(grep -c 'nfQueueVerdict(' "$controller")" = 2 ] \
+    || die "kube-network-policies $netpol_version: the queue rules in controller.go changed; see network-policies/patch/"
   (cd "$work" && CGO_ENABLED=0 "$progress" kube-network-policies -mod=readonly -trimpath \
-    -ldflags "-s -w" -o "$bin/kube-network-policies-$netpol_version.tmp" ./cmd) >&2
-  mv "$bin/kube-network-policies-$netpol_version.tmp" "$bin/kube-network-policies-$netpol_version"
+    -ldflags "-s -w" -o "$bin/kube-network-policies-$netpol_build.tmp" ./cmd) >&2
+  mv "$bin/kube-network-policies-$netpol_build.tmp" "$bin/kube-network-policies-$netpol_build"
   rm -rf "$work"
 }
 
@@ -346,7 +356,7 @@ if [ "$with_services" = 1 ]; then
   step build_netpol
   # No entrypoint: the DaemonSet's args start with /bin/netpol (upstream's image has only a CMD).
   image "registry.k8s.io/networking/kube-network-policies:$netpol_version" scratch '[]' \
-    "$bin/kube-network-policies-$netpol_version=/bin/netpol"
+    "$bin/kube-network-policies-$netpol_build=/bin/netpol"
   step build_traefik
   image "docker.io/library/traefik:$traefik_version" scratch '["/usr/local/bin/traefik"]' \
     "$bin/traefik-$traefik_version=/usr/local/bin/traefik"

@@ -57,14 +57,15 @@ def build_app_images() -> str:
     return proc.stdout.strip().splitlines()[-1]
 
 
-def age_recipient() -> str:
-    """A fresh age public key (the stack's backups encrypt to it)."""
-    keygen = subprocess.run(["age-keygen"], capture_output=True, text=True, check=True)
-    return next(
-        line.split(": ", 1)[1]
-        for line in (keygen.stderr + keygen.stdout).splitlines()
-        if line.startswith(("Public key: ", "# public key: "))
+def age_identity(path: Path) -> str:
+    """A fresh age key pair: the private key written to ``path`` (the test restores with it),
+    the public key returned (the stack's backups encrypt to it)."""
+    path.unlink(missing_ok=True)
+    subprocess.run(["age-keygen", "-o", str(path)], capture_output=True, text=True, check=True)
+    public = subprocess.run(
+        ["age-keygen", "-y", str(path)], capture_output=True, text=True, check=True
     )
+    return public.stdout.strip()
 
 
 def dev_stack(root: Path, env: dict[str, str], tag: str) -> auto.Stack:
@@ -92,7 +93,7 @@ def dev_stack(root: Path, env: dict[str, str], tag: str) -> auto.Stack:
     )
     values = generated_secrets()
     values["jwtSecret"] = secrets.token_urlsafe(48)
-    values["backupAgeRecipients"] = age_recipient()
+    values["backupAgeRecipients"] = age_identity(root / "backup-identity.txt")
     for key in ("jwtSecret", "backupAgeRecipients", "encryptionKeks", "encryptionIndexKey"):
         stack.set_config(f"homecare:{key}", auto.ConfigValue(value=values[key], secret=True))
     plain = {

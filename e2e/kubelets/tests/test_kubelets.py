@@ -34,6 +34,10 @@ import yaml
 from pulumi import automation as auto
 
 from homecare_backend.seed import DEMO_PASSWORD
+from homecare_backups.pg import PgTools
+from homecare_backups.pg_scratch import ScratchPostgres
+from homecare_devtools.pg import BIN_DIR as PG_BIN_DIR
+from homecare_devtools.pg import SERVICE_USER as PG_SERVICE_USER
 from homecare_infra.cluster.versions import ADDONS, CERT_MANAGER
 from homecare_testing.app_flow import AppClient, FlowError, RequestLoop
 
@@ -1311,6 +1315,115 @@ def test_deleting_a_backend_pod_fails_no_request() -> None:
     assert stats["failures"] == 0, stats
 
 
+@pytest.mark.timeout(900)
+@step("app_db_backup")
+def test_the_postgres_backup_job_writes_a_set_that_restores() -> None:
+    """The stack's pg-backup CronJob, triggered by hand, writes an encrypted set on its claim;
+    `homecare-backups db verify` accepts it and `db restore` brings the bookings back into an
+    empty server (a scratch PostgreSQL on this machine)."""
+    require_stack("app_https")
+    job = "pg-backup-by-hand"
+    app_kubectl("delete", "job", job, "--ignore-not-found")
+    app_kubectl("create", "job", job, "--from=cronjob/pg-backup")
+
+    def finished() -> bool | str:
+        status = kube_json("get", "job", job, "-n", app_stack.NAMESPACE).get("status", {})
+        if status.get("failed"):
+            logs = app_kubectl("logs", f"job/{job}", check=False)
+            raise AssertionError(f"the backup job failed: {logs.stdout[-2000:]}{logs.stderr}")
+        return bool(status.get("succeeded")) or str(status)
+
+    wait_for("the pg-backup job", finished, 600, 3)
+    claim = kube_json("get", "pvc", "pg-backup", "-n", app_stack.NAMESPACE)
+    pv = kube_json("get", "pv", claim["spec"]["volumeName"])
+    path = (pv["spec"].get("hostPath") or pv["spec"]["local"])["path"]
+    local = STATE / "pg-backup"
+    shutil.rmtree(local, ignore_errors=True)
+    run(["podman", "cp", f"homecare-e2e-{WORKER[0]}:{path}/pg", str(local)])
+    dumps = sorted(local.glob("*.dump.age"))
+    assert dumps, sorted(p.name for p in local.iterdir())
+    identity = STATE / "pulumi" / "backup-identity.txt"
+    cli = [sys.executable, "-m", "homecare_backups", "db"]
+    pg_bin = ["--pg-bin", str(PG_BIN_DIR)]
+    verified = run([*cli, "verify", str(dumps[-1]), "--identity-file", str(identity), *pg_bin])
+    assert "is a good backup" in verified.stdout, verified.stdout
+    tools = PgTools(PG_BIN_DIR)
+    with ScratchPostgres(tools, PG_SERVICE_USER if os.geteuid() == 0 else None) as admin:
+        target = admin.with_database("restored")
+        tools.psql(admin, 'CREATE DATABASE "restored"')
+        run([*cli, "restore", str(dumps[-1]), "--database-url", target.url, "--identity-file",
+             str(identity), "--yes", "--no-owner", *pg_bin])  # fmt: skip
+        bookings = int(tools.psql(target, "SELECT count(*) FROM bookings").strip())
+    print(f"    backup {dumps[-1].name}: verified, restored with {bookings} bookings", flush=True)
+    assert bookings >= 1, bookings
+
+
+def node_ready_and_taints(name: str) -> tuple[str, list[str]]:
+    node = kube_json("get", "node", name)
+    ready = next(
+        (c["status"] for c in node["status"].get("conditions", []) if c["type"] == "Ready"), "?"
+    )
+    return ready, [t["key"] for t in node["spec"].get("taints", [])]
+
+
+@pytest.mark.timeout(1200)
+@step("lost_worker")
+def test_a_worker_whose_kubelet_stops_goes_notready_and_recovers() -> None:
+    """docs/runbooks/lost-worker.md, "lost, or only away": the worker's kubelet stopped, the node
+    goes NotReady and is tainted unreachable, the backend leaves its Service; the kubelet back,
+    the node and every pod are Ready again and a booking made before is still there."""
+    require_stack("app_https")
+    client, token = app_state["client"], app_state["token"]
+    booking = client.book_a_visit(token, notes="made before the worker went away")
+    worker = f"homecare-e2e-{WORKER[0]}"
+    t0 = time.monotonic()
+    run(["podman", "exec", worker, "systemctl", "stop", "kubelet"])
+    try:
+
+        def not_ready() -> bool | str:
+            ready, taints = node_ready_and_taints(WORKER[0])
+            return (ready != "True" and "node.kubernetes.io/unreachable" in taints) or (
+                f"Ready={ready} taints={taints}"
+            )
+
+        wait_for(f"{WORKER[0]} NotReady and tainted unreachable", not_ready, 300, 3)
+        timings["milestones"]["worker_notready_after_kubelet_stop"] = round(
+            time.monotonic() - t0, 1
+        )
+
+        def backend_dropped() -> bool | str:
+            slices = kube_json(
+                "get", "endpointslices", "-n", app_stack.NAMESPACE,
+                "-l", "kubernetes.io/service-name=backend",
+            )["items"]  # fmt: skip
+            ready = [
+                e
+                for s in slices
+                for e in s.get("endpoints") or []
+                if e.get("conditions", {}).get("ready")
+            ]
+            return not ready or f"ready endpoints: {ready}"
+
+        wait_for("the backend dropped from its Service", backend_dropped, 180, 3)
+    finally:
+        run(["podman", "exec", worker, "systemctl", "start", "kubelet"])
+    t1 = time.monotonic()
+    wait_for(f"{WORKER[0]} Ready again", lambda: node_ready_and_taints(WORKER[0])[0] == "True",
+             300, 3)  # fmt: skip
+    wait_for("every pod of the dev stack Ready again", lambda: not app_unready()
+             or ", ".join(app_unready()), 600)  # fmt: skip
+
+    def booking_kept() -> bool | str:
+        try:
+            response = client.request("GET", f"/api/v1/bookings/{booking['id']}", token=token)
+        except FlowError as exc:
+            return str(exc)
+        return response.status_code == 200 or f"{response.status_code}: {response.text[:200]}"
+
+    wait_for("the booking made before, through the gateway", booking_kept, 300, 3)
+    timings["milestones"]["app_serving_after_kubelet_start"] = round(time.monotonic() - t1, 1)
+
+
 @pytest.mark.timeout(3600)
 @step("add_worker")
 def test_add_worker_joins_a_third_node() -> None:
@@ -1435,6 +1548,8 @@ def test_report() -> None:
             "app_hpa",
             "app_rolling_update",
             "app_pod_deletion",
+            "app_db_backup",
+            "lost_worker",
         }
     for part, reason in not_run.items():
         print(f"not run here: {part}: {reason}")
