@@ -6,7 +6,9 @@ Rules (the index and the brute-force reference both implement exactly these):
 - The week is cut into 672 cells of 15 minutes, cell 0 = Monday 00:00-00:15.
 - A weekly slot (weekday, start, end) makes available every cell it covers *completely*
   (a slot 09:10-12:00 covers 09:15-12:00). An end at or before the start means the slot runs
-  past midnight into the next day.
+  past midnight into the next day. An end of 23:59 means midnight: HH:MM cannot say 24:00, and
+  the day's last quarter-hour would otherwise never be bookable (so a caregiver with 00:00-23:59
+  every day can take a visit across midnight).
 - A care window needs every cell it *touches* (a window 09:10-11:00 needs 09:00-11:00).
 - A window also needs the caregiver to have no day off on any local date it touches and no
   booking (requested, confirmed, in progress) overlapping it.
@@ -22,6 +24,7 @@ CELL_SECONDS = 15 * 60
 CELLS_PER_DAY = 24 * 4
 CELLS_PER_WEEK = 7 * CELLS_PER_DAY
 MAX_WINDOW = timedelta(hours=24)
+END_OF_DAY = time(23, 59)  # a slot's end that stands for 24:00 (the module docstring says why)
 
 
 def _seconds_of_day(t: time) -> int:
@@ -32,7 +35,7 @@ def _seconds_of_day(t: time) -> int:
 def slot_cells(weekday: int, start: time, end: time) -> tuple[int, ...]:
     """Week cells a weekly slot covers completely (weekday 0 = Monday)."""
     begin = weekday * 86400 + _seconds_of_day(start)
-    finish = weekday * 86400 + _seconds_of_day(end)
+    finish = weekday * 86400 + (86400 if end == END_OF_DAY else _seconds_of_day(end))
     if finish <= begin:
         finish += 86400
     first = -(-begin // CELL_SECONDS)  # ceil
