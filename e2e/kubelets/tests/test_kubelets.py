@@ -1046,8 +1046,10 @@ def test_a_gateway_of_class_traefik_is_programmed_and_routes_http() -> None:
         route = kube_json("get", "httproute", "gateway-probe", "-n", "default")
         parents = route.get("status", {}).get("parents", [])
         assert parents, route.get("status")
-        assert condition(parents[0], "Accepted") == "True", route.get("status")
-        assert condition(parents[0], "ResolvedRefs") == "True", route.get("status")
+        # A route's conditions are per parent (status.parents[].conditions).
+        parent = {"status": parents[0]}
+        assert condition(parent, "Accepted") == "True", route.get("status")
+        assert condition(parent, "ResolvedRefs") == "True", route.get("status")
         url = f"http://{WORKER[1]}:80/"
 
         def served() -> bool | str:
