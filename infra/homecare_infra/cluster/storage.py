@@ -44,6 +44,19 @@ def helper_pod() -> str:
     return yaml.safe_dump(pod, sort_keys=False)
 
 
+# A local-path volume is a hostPath: the kubelet applies no fsGroup to it, and the pods that use
+# one run as several non-root UIDs (10001 for the apps, the monitoring images' own), so the
+# volume directory is writable by all, as upstream's default (a 0770 root-owned one left
+# PostgreSQL unable to create its data directory). Its parent is traverse-only for other users:
+# no one else on the node lists the volumes.
+SETUP_SCRIPT = """#!/bin/sh
+set -eu
+mkdir -p "$(dirname "$VOL_DIR")"
+chmod 0711 "$(dirname "$VOL_DIR")"
+mkdir -m 0777 -p "$VOL_DIR"
+"""
+
+
 class LocalPathStorage(pulumi.ComponentResource):
     """Namespace, upstream RBAC, the provisioner Deployment, its config and the default class."""
 
@@ -67,7 +80,7 @@ class LocalPathStorage(pulumi.ComponentResource):
             metadata={"name": "local-path-config", "namespace": NAMESPACE, "labels": labels},
             data={
                 "config.json": json.dumps(config, indent=2),
-                "setup": '#!/bin/sh\nset -eu\nmkdir -m 0770 -p "$VOL_DIR"\n',
+                "setup": SETUP_SCRIPT,
                 "teardown": '#!/bin/sh\nset -eu\nrm -rf "$VOL_DIR"\n',
                 "helperPod.yaml": helper_pod(),
             },
