@@ -21,15 +21,19 @@ podman() { command podman --runtime runc "$@"; }
 # sees the host's hierarchies while /proc/self/cgroup names its own path, so the kubelet would
 # create kubepods.slice at the host's root. For every v1 hierarchy that holds the container's own
 # path, bind that path over the mount point, and bind the mount point back at the old path (so
-# paths read from /proc/self/cgroup still resolve). Runs once per container start.
+# paths read from /proc/self/cgroup still resolve). The hybrid layout's cgroup v2 tree
+# (/sys/fs/cgroup/unified, the "0::" line) too: systemd puts the pods' scopes there under the
+# container's path, and runc looks for them at the root when it adds an exec'd process (exec
+# probes, kubectl exec: "openat2 /sys/fs/cgroup/unified/kubepods.slice/...: no such file").
+# Runs once per container start.
 fix_cgroups() {
   podman exec "$1" bash -euc '
     # Shared mount propagation, as on a booted host (podman makes the root private): the kubelet
     # relies on it for volume mounts.
     mount --make-rshared /
     while IFS=: read -r _ controllers path; do
-      [ -n "$controllers" ] && [ "$path" != / ] || continue
-      mp=/sys/fs/cgroup/${controllers#name=}
+      [ "$path" != / ] || continue
+      if [ -n "$controllers" ]; then mp=/sys/fs/cgroup/${controllers#name=}; else mp=/sys/fs/cgroup/unified; fi
       [ -d "$mp$path" ] || continue
       mountpoint -q "$mp" || continue
       mount --bind "$mp$path" "$mp"
