@@ -903,7 +903,7 @@ def probe_pod(name: str, node: str, script: str, **spec: Any) -> dict[str, Any]:
 @step("pvc_bound")
 def test_a_claim_of_the_default_class_binds_and_a_pod_writes_to_it() -> None:
     """local-path-provisioner's helper pod creates the volume on the pod's node
-    (WaitForFirstConsumer)."""
+    (WaitForFirstConsumer), writable by a non-root pod."""
     require_stack("stack_pods_ready")
     claim = {
         "apiVersion": "v1",
@@ -917,7 +917,11 @@ def test_a_claim_of_the_default_class_binds_and_a_pod_writes_to_it() -> None:
         "echo written-through-local-path > /data/probe && cat /data/probe",
         restartPolicy="Never",
         volumes=[{"name": "data", "persistentVolumeClaim": {"claimName": "local-path-probe"}}],
-        container={"volumeMounts": [{"name": "data", "mountPath": "/data"}]},
+        # As the apps run: a non-root UID, which gets no fsGroup ownership on a hostPath volume.
+        container={
+            "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+            "securityContext": {"runAsUser": 10001, "runAsGroup": 10001, "runAsNonRoot": True},
+        },
     )
     kubectl_apply(claim, pod)
     volume = ""
