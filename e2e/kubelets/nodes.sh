@@ -55,6 +55,7 @@ up() {
     podman rm -f "homecare-e2e-$name" >/dev/null 2>&1 || true
     podman run -d --name "homecare-e2e-$name" --hostname "$name" --privileged --systemd=always \
       --network "$network:ip=$ip,interface_name=eth0" \
+      --volume "homecare-e2e-$name-containerd:/var/lib/containerd" \
       "${modules[@]}" \
       --pidfile "$dir/$name.pid" "$image" /sbin/init >/dev/null
   done
@@ -77,6 +78,7 @@ down() {
     podman exec "homecare-e2e-$name" bash -c 'systemctl stop kubelet; crictl rmp -af; systemctl stop containerd' \
       >/dev/null 2>&1 || true
     podman rm -f -t 10 "homecare-e2e-$name" >/dev/null
+    podman volume rm -f "homecare-e2e-$name-containerd" >/dev/null 2>&1 || true
     # Whatever cgroups the container's kubelet and systemd created under its own path.
     find /sys/fs/cgroup -depth -type d -path "*libpod-$id*" -exec rmdir {} + 2>/dev/null || true
     rm -f "$dir/$name.pid"

@@ -200,14 +200,15 @@ def write_inventory(workers: list[tuple[str, str]]) -> None:
             "ansible_nsenter_pid": node_pid(host),
             "homecare_node_ip_interface": "eth0",
             # Test-only overrides, never defaults: this build machine is cgroup v1 (the kubelet,
-            # kubeadm's SystemVerification and the preflight role refuse it), containerd's state
-            # is on the container's overlayfs root (overlay on overlay fails: native snapshotter),
-            # the container has no CAP_SYS_RESOURCE (negative oom_score_adj fails), no nfsd.
+            # kubeadm's SystemVerification and the preflight role refuse it), the container has
+            # no CAP_SYS_RESOURCE (negative oom_score_adj fails), no nfsd. (containerd's state is
+            # on a volume of its own, nodes.sh: overlayfs, the default snapshotter, works there;
+            # with the native one each container's full copy of its image counted as its
+            # ephemeral storage, and the app pods were evicted at their 256Mi limit.)
             "preflight_require_cgroup_v2": False,
             "control_plane_kubelet_fail_cgroup_v1": False,
             "control_plane_ignore_preflight_errors": ["SystemVerification"],
             "worker_ignore_preflight_errors": ["SystemVerification"],
-            "containerd_snapshotter": "native",
             "containerd_restrict_oom_score_adj": True,
             "etcd_backup_host_nfs_server_running": False,
             # The node containers share this machine's disk with the build caches: percentage
@@ -652,7 +653,7 @@ def test_apiserver_and_kubelet_export_the_metrics_the_rules_use() -> None:
 @pytest.mark.timeout(600)
 @step("cri_pull")
 def test_worker_pulls_through_the_cri_from_the_cluster_registry() -> None:
-    """A CRI pull with the native snapshotter: the transfer service's unpack_config at work.
+    """A CRI pull through containerd's transfer service (its unpack_config at work).
 
     The image is pushed to the registry on msi-master (by its IP, trusting the cluster CA) and
     pulled on the worker by the name Deployments use (msi-master:5000/...), through hosts.toml.
