@@ -1219,7 +1219,9 @@ def test_network_policies_hold_for_real_traffic() -> None:
     """A pod in another namespace reaches neither the backend nor PostgreSQL (but does reach the
     API server: the probe works); the frontend cannot reach PostgreSQL; the backend can."""
     require_stack("app_pods_ready")
-    backend, postgres = service_ip("backend"), service_ip("postgres")
+    # The postgres Service is headless (the StatefulSet's): its pod's own address.
+    backend = service_ip("backend")
+    postgres = kube_json("get", "pod", "postgres-0", "-n", app_stack.NAMESPACE)["status"]["podIP"]
     api = service_ip("kubernetes", "default")
     targets = {"api": (api, 443), "backend": (backend, 8000), "postgres": (postgres, 5432)}
     script = "; ".join(
