@@ -68,6 +68,28 @@ def age_identity(path: Path) -> str:
     return public.stdout.strip()
 
 
+def inline_stack(
+    root: Path, env: dict[str, str], work: Path, name: str, project: str, main: Path
+) -> auto.Stack:
+    """Stack ``name`` of ``project`` in ``work`` (its Pulumi.yaml and stack file copied there),
+    run by the real CLI under ``root`` through the Automation API with ``main`` as the inline
+    program (the Python language host is not served here, see e2e/README.md, Layer 2)."""
+
+    def program() -> None:
+        runpy.run_path(str(main), run_name="__main__")
+
+    opts = auto.LocalWorkspaceOptions(
+        work_dir=str(work),
+        pulumi_home=env["PULUMI_HOME"],
+        pulumi_command=auto.PulumiCommand(root=str(root), skip_version_check=True),
+        env_vars=env,
+        secrets_provider="passphrase",
+    )
+    return auto.create_or_select_stack(
+        stack_name=name, project_name=project, program=program, opts=opts
+    )
+
+
 def dev_stack(root: Path, env: dict[str, str], tag: str) -> auto.Stack:
     """The app stack `dev`, configured from a copy of Pulumi.dev.yaml in ``root/homecare-dev``,
     run by the real CLI through the Automation API (the program is infra/__main__.py)."""
@@ -78,19 +100,7 @@ def dev_stack(root: Path, env: dict[str, str], tag: str) -> auto.Stack:
     shutil.copy(REPO / "Pulumi.dev.yaml", work / "Pulumi.dev.yaml")
     (work / "infra").mkdir()
 
-    def program() -> None:
-        runpy.run_path(str(REPO / "infra" / "__main__.py"), run_name="__main__")
-
-    opts = auto.LocalWorkspaceOptions(
-        work_dir=str(work),
-        pulumi_home=env["PULUMI_HOME"],
-        pulumi_command=auto.PulumiCommand(root=str(root), skip_version_check=True),
-        env_vars=env,
-        secrets_provider="passphrase",
-    )
-    stack = auto.create_or_select_stack(
-        stack_name="dev", project_name="homecare", program=program, opts=opts
-    )
+    stack = inline_stack(root, env, work, "dev", "homecare", REPO / "infra" / "__main__.py")
     values = generated_secrets()
     values["jwtSecret"] = secrets.token_urlsafe(48)
     values["backupAgeRecipients"] = age_identity(root / "backup-identity.txt")

@@ -18,7 +18,6 @@ import functools
 import json
 import os
 import re
-import runpy
 import shutil
 import subprocess
 import sys
@@ -783,20 +782,8 @@ def home_stack() -> Any:
     shutil.copy(project_dir / "Pulumi.home.yaml", work / "Pulumi.home.yaml")
     env = pulumi_env(root, pulumi_tools())
     os.environ["PULUMI_CONFIG_PASSPHRASE"] = env["PULUMI_CONFIG_PASSPHRASE"]
-
-    def program() -> None:
-        runpy.run_path(str(project_dir / "__main__.py"), run_name="__main__")
-
-    opts = auto.LocalWorkspaceOptions(
-        work_dir=str(work),
-        pulumi_home=env["PULUMI_HOME"],
-        pulumi_command=auto.PulumiCommand(root=str(root), skip_version_check=True),
-        env_vars=env,
-        secrets_provider="passphrase",
-    )
-    stack = auto.create_or_select_stack(
-        stack_name="home", project_name="homecare-cluster", program=program, opts=opts
-    )
+    main = project_dir / "__main__.py"
+    stack = app_stack.inline_stack(root, env, work, "home", "homecare-cluster", main)
     # The context site.yml merged into the kubeconfig is the one Pulumi.home.yaml pins; no ACME
     # issuer (cert-manager is not deployed here, and nothing may reach Let's Encrypt from here).
     stack.set_config("homecare-cluster:acme", auto.ConfigValue(value="false"))
@@ -1305,9 +1292,10 @@ def deployment_settled(name: str, at_least: int = 1) -> bool | str:
     return done or f"status {s}, pods {[p['metadata']['name'] for p in pods]}"
 
 
-def under_load(action: Callable[[], None]) -> dict[str, Any]:
-    """Run ``action`` while a RequestLoop (the family's token) goes through the gateway; the
-    loop starts 3 s before and runs 5 s after it. Bounded: 6000 requests, 420 s."""
+def no_request_fails_during(name: str, action: Callable[[], None]) -> None:
+    """Run ``action`` while a RequestLoop (the family's token) goes through the gateway, from 3 s
+    before it to 5 s after (bounded: 6000 requests, 420 s); none may fail. The figures go to
+    cluster.json as load.NAME."""
     client, token = app_state["client"], app_state["token"]
     with RequestLoop(client, token=token, max_requests=6000, max_seconds=420) as loop:
         time.sleep(3)
@@ -1315,7 +1303,9 @@ def under_load(action: Callable[[], None]) -> dict[str, Any]:
         time.sleep(5)
     stats = loop.stats()
     print(f"    requests through the gateway: {json.dumps(stats)}", flush=True)
-    return stats
+    timings.setdefault("load", {})[name] = stats
+    assert stats["requests"] > 0, stats
+    assert stats["failures"] == 0, stats
 
 
 @pytest.mark.timeout(900)
@@ -1329,10 +1319,7 @@ def test_a_rolling_update_of_the_backend_fails_no_request() -> None:
         time.sleep(2)
         wait_for("the backend's rollout", lambda: deployment_settled("backend"), 360, 2)
 
-    stats = under_load(restart)
-    timings.setdefault("load", {})["rolling_update"] = stats
-    assert stats["requests"] > 0, stats
-    assert stats["failures"] == 0, stats
+    no_request_fails_during("rolling_update", restart)
 
 
 @pytest.mark.timeout(900)
@@ -1353,10 +1340,7 @@ def test_deleting_a_backend_pod_fails_no_request() -> None:
         time.sleep(2)
         wait_for("the replacement backend pod", lambda: deployment_settled("backend", 2), 360, 2)
 
-    stats = under_load(delete)
-    timings.setdefault("load", {})["pod_deletion"] = stats
-    assert stats["requests"] > 0, stats
-    assert stats["failures"] == 0, stats
+    no_request_fails_during("pod_deletion", delete)
 
 
 @pytest.mark.timeout(900)
