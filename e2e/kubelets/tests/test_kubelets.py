@@ -26,11 +26,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import app_stack
 import httpx
 import pytest
 import yaml
 from pulumi import automation as auto
+
+# app_stack.py beside this file: pytest's importlib mode puts no test folder on sys.path.
+sys.path.insert(0, str(Path(__file__).parent))
+
+import app_stack
 
 from homecare_backend.seed import DEMO_PASSWORD
 from homecare_backups.pg import PgTools
