@@ -1,9 +1,12 @@
 # Real kubelets (e2e/kubelets/): the Ansible playbooks, whole, on privileged systemd containers —
 # site.yml (kubeadm init, CNI, join, labels, kubeconfig merge), add-worker.yml with a third node,
 # reset.yml — with every image kubeadm and the CNI deploy built from source and imported by the
-# containerd role (the offline install path). The integration level above Molecule's role-level
-# scenario; figures in build/bench/cluster.json. Needs the node packages (`make ansible-debs`)
-# and the Molecule node image; builds what is missing (cold: see e2e/README.md).
+# containerd role (the offline install path). Between them, where the Pulumi binaries are cached
+# (`make e2e-pulumi-tools`), `pulumi up` of the cluster stack `home` and the app stack `dev` and
+# the live checks on them (E2E_CLUSTER_STACK=0/1 to choose). The integration level above
+# Molecule's role-level scenario; figures in build/bench/cluster.json. Needs the node packages
+# (`make ansible-debs`) and the Molecule node image; builds what is missing (cold: see
+# e2e/README.md).
 .PHONY: e2e-cluster e2e-cluster-images e2e-cluster-service-images e2e-cluster-platform
 
 E2E_CLUSTER_APT := $(ANSIBLE_APT) $(ANSIBLE_DEBS_APT) libc6-dev busybox-static curl age

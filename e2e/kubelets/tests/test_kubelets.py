@@ -1228,7 +1228,8 @@ def test_network_policies_hold_for_real_traffic() -> None:
     api = service_ip("kubernetes", "default")
     targets = {"api": (api, 443), "backend": (backend, 8000), "postgres": (postgres, 5432)}
     script = "; ".join(
-        f"if nc -w 3 {ip} {port} </dev/null; then echo {name}=open; else echo {name}=closed; fi"
+        f"if nc -w 3 {ip} {port} </dev/null 2>/dev/null; then echo {name}=open;"
+        f" else echo {name}=closed; fi"
         for name, (ip, port) in targets.items()
     )
     pod = probe_pod("netpol-probe", WORKER[0], script, restartPolicy="Never")
@@ -1240,10 +1241,8 @@ def test_network_policies_hold_for_real_traffic() -> None:
             return phase in ("Succeeded", "Failed") or str(phase)
 
         wait_for("the NetworkPolicy probe pod in namespace default", finished, 180, 3)
-        seen = dict(
-            line.split("=", 1)
-            for line in kubectl("logs", "netpol-probe", "-n", "default").stdout.split()
-        )
+        logs = kubectl("logs", "netpol-probe", "-n", "default").stdout
+        seen = dict(line.split("=", 1) for line in logs.splitlines() if "=" in line)
     finally:
         kubectl("delete", "pod", "netpol-probe", "-n", "default", "--wait=false", check=False)
     assert seen == {"api": "open", "backend": "closed", "postgres": "closed"}, seen
