@@ -8,6 +8,7 @@ that the nodes and the Deployments use for it, so the stack's registry.host is t
 pushing and the name again for `pulumi up`. The stack's HTTPS listener gets a certificate signed
 by the cluster CA (kubeadm's ``/etc/kubernetes/pki/ca.crt``), the CA the test client trusts:
 cert-manager, which issues it on a real cluster, has no image here (see mk/e2e-cluster.mk).
+`inline_stack` runs both stacks, `home` and `dev`, through the Automation API.
 """
 
 from __future__ import annotations
