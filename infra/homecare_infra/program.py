@@ -6,7 +6,7 @@ from typing import Any
 
 import pulumi
 
-from homecare_infra import config_source, podspec
+from homecare_infra import config_source, node_readiness, podspec
 from homecare_infra.components.app_secrets import (
     AGE_SECRET,
     APP_SECRET,
@@ -22,7 +22,7 @@ from homecare_infra.components.network import NetworkPolicies, Ports, app_rules
 from homecare_infra.components.postgres_backup import PostgresBackup
 from homecare_infra.podspec import container_security_context
 from homecare_infra.secrets import SecretValues
-from homecare_infra.settings import Settings
+from homecare_infra.settings import CONFIG_NAMESPACE, Settings
 
 PORTS = Ports(
     backend=8000, matching=8001, frontend=8080, worker_metrics=8002, postgres=POSTGRES_PORT
@@ -251,5 +251,8 @@ def _backups(
 def main() -> None:
     """Entry point of ``pulumi up`` (infra/__main__.py)."""
     settings, secrets = config_source.load()
+    node_readiness.check_before_changes(
+        settings.node_ready_timeout_seconds, f"{CONFIG_NAMESPACE}:nodeReadyTimeoutSeconds"
+    )
     for key, value in build(settings, secrets).items():
         pulumi.export(key, value)

@@ -121,10 +121,18 @@ class EtcdBackupSettings(_Model):
     schedule: CronSchedule = "17 */6 * * *"
     keep_count: int = Field(8, ge=1)
     keep_days: int = Field(7, ge=1)
-    etcd_image: str = "registry.k8s.io/etcd:3.6.5-0"
+    etcd_image: str = "registry.k8s.io/etcd:3.7.0-0"
+    """The image kubeadm runs etcd from (Kubernetes 1.37): already on the control plane, so an
+    air-gapped cluster needs nothing more for the snapshot."""
     local_dir: str = Field("/var/backups/homecare/etcd", pattern=r"^/")
+    offnode: Literal["nfs", "hostPath"] = "nfs"
+    """Where the second copy goes. ``nfs``: the worker's export (the Ansible role
+    ``etcd_backup_host``), mounted by the kubelet; ``hostPath``: ``offnodeHostPath`` on the control
+    plane, where the operator mounted other storage (a USB disk, a share mounted by the host).
+    That copy is off the node only if what is mounted there is."""
     offnode_nfs_server: str = Field("desktop-worker", min_length=1)
     offnode_nfs_path: str = Field("/srv/homecare-backups", pattern=r"^/")
+    offnode_host_path: str = Field("/mnt/homecare-backups", pattern=r"^/")
     textfile_dir: str = Field("/var/lib/node-exporter/textfile", pattern=r"^/")
 
 
@@ -198,6 +206,8 @@ class Settings(_Model):
     """``{image: sha256:...}`` as ``make push`` recorded them; pinned in the Deployments."""
     image_pull_policy: Literal["Always", "IfNotPresent", "Never"] = "IfNotPresent"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    node_ready_timeout_seconds: int = Field(600, ge=0, le=3600)
+    """How long ``pulumi up`` waits for NotReady nodes before it stops (node_readiness.py)."""
     monitoring_namespace: DnsName = "monitoring"
     services: Services = Services()
     gateway: GatewaySettings

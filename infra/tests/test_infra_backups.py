@@ -10,6 +10,7 @@ from k8s_checks import containers, namespace_labels, pod_spec, restricted_violat
 
 from homecare_infra.mocks import MockedRun, run_mocked
 from homecare_infra.render import render_config
+from homecare_infra.settings import SettingsError
 
 ETCDCTL = [
     "etcdctl",
@@ -75,7 +76,7 @@ def test_etcd_snapshot_then_finalize(prod: MockedRun) -> None:
     pod = pod_spec(prod.named("CronJob", "etcd-backup"))
     (snapshot,) = pod["initContainers"]
     (finalize,) = pod["containers"]
-    assert snapshot["image"].startswith("registry.k8s.io/etcd:3.6.")
+    assert snapshot["image"] == "registry.k8s.io/etcd:3.7.0-0"
     assert snapshot["command"] == ETCDCTL
     assert finalize["image"] == "msi-master:5000/homecare/backups:0.1.0"
     command = finalize["command"]
@@ -174,6 +175,26 @@ def test_pushgateway_and_retention_come_from_config() -> None:
     assert _flag(command, "--keep-count") == "9"
     policy = run.named("NetworkPolicy", "allow-pg-backup").inputs["spec"]
     assert any(p["port"] == 9091 for rule in policy["egress"] for p in rule["ports"])
+
+
+def test_etcd_offnode_copy_can_go_to_a_mounted_host_directory() -> None:
+    config = render_config("prod")
+    config["backups"]["etcd"] |= {"offnode": "hostPath", "offnodeHostPath": "/mnt/usb-backups"}
+    pod = pod_spec(run_mocked("prod", config=config).named("CronJob", "etcd-backup"))
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    # A missing directory fails the job (type Directory) instead of being created on the node.
+    assert volumes["offnode"] == {
+        "name": "offnode",
+        "hostPath": {"path": "/mnt/usb-backups", "type": "Directory"},
+    }
+    assert _flag(pod["containers"][0]["command"], "--offnode-dest") == "/offnode/etcd"
+
+
+def test_etcd_offnode_mode_is_checked() -> None:
+    config = render_config("prod")
+    config["backups"]["etcd"] |= {"offnode": "s3"}
+    with pytest.raises(SettingsError, match="offnode"):
+        run_mocked("prod", config=config)
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -1389,6 +1390,56 @@ def test_the_postgres_backup_job_writes_a_set_that_restores() -> None:
     assert bookings >= 1, bookings
 
 
+class UpInBackground:
+    """`pulumi up` of a stack in a thread, its output lines kept (and logged) as they arrive."""
+
+    def __init__(self, stack: auto.Stack, log: Path) -> None:
+        self.lines: list[str] = []
+        self._log = log
+        self._outcome: dict[str, Any] = {}
+        self._thread = threading.Thread(target=self._up, args=(stack,), daemon=True)
+        self._thread.start()
+
+    def _up(self, stack: auto.Stack) -> None:
+        with self._log.open("w") as out:
+
+            def output(line: str) -> None:
+                self.lines.append(line)
+                out.write(line + "\n")
+                out.flush()
+
+            try:
+                self._outcome["result"] = stack.up(color="never", on_output=output)
+            except Exception as exc:  # reported by failure() and result()
+                self._outcome["error"] = exc
+
+    def line_with(self, text: str) -> str:
+        return next((line for line in self.lines if text in line), "")
+
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def tail(self) -> str:
+        return "\n".join(self.lines[-40:])
+
+    def failure(self) -> str:
+        """'' while it runs or after it succeeded; else why it ended (raised by wait_for)."""
+        if self.running() or "result" in self._outcome:
+            return ""
+        raise AssertionError(
+            f"pulumi up ended early: {self._outcome}; log {self._log}:\n{self.tail()}"
+        )
+
+    def result(self, timeout: float) -> auto.UpResult:
+        self._thread.join(timeout)
+        if self.running():
+            raise AssertionError(f"pulumi up still running after {timeout:.0f} s:\n{self.tail()}")
+        if "error" in self._outcome:
+            raise AssertionError(f"pulumi up failed; log {self._log}:\n{self.tail()}")
+        result: auto.UpResult = self._outcome["result"]
+        return result
+
+
 def node_ready_and_taints(name: str) -> tuple[str, list[str]]:
     node = kube_json("get", "node", name)
     ready = next(
@@ -1436,9 +1487,24 @@ def test_a_worker_whose_kubelet_stops_goes_notready_and_recovers() -> None:
             return not ready or f"ready endpoints: {ready}"
 
         wait_for("the backend dropped from its Service", backend_dropped, 180, 3)
+        up = UpInBackground(app_state["stack"], STATE / "logs" / "pulumi-up-dev-notready.log")
+
+        def says_it_waits() -> list[str] | str:
+            line = up.line_with(f"waiting for node(s) {WORKER[0]} to be Ready")
+            return [line] if line else (up.failure() or "no such line yet")
+
+        waiting = wait_for("`pulumi up` saying it waits for the NotReady worker", says_it_waits,
+                           180, 2)[0]  # fmt: skip
+        print(f"pulumi up while {WORKER[0]} is NotReady: {waiting.strip()}", flush=True)
+        assert "docs/runbooks/lost-worker.md" in waiting, waiting
+        assert up.running(), up.failure()
     finally:
         run(["podman", "exec", worker, "systemctl", "start", "kubelet"])
     t1 = time.monotonic()
+    result = up.result(600)
+    assert result.summary.result == "succeeded", result.summary
+    assert up.line_with("every node is Ready again"), up.tail()
+    timings["milestones"]["pulumi_up_done_after_kubelet_start"] = round(time.monotonic() - t1, 1)
     wait_for(f"{WORKER[0]} Ready again", lambda: node_ready_and_taints(WORKER[0])[0] == "True",
              300, 3)  # fmt: skip
     wait_for("every pod of the dev stack Ready again", lambda: not app_unready()

@@ -11,11 +11,12 @@ from typing import Any
 
 import pulumi
 
+from homecare_infra import node_readiness
 from homecare_infra.cluster import config as cluster_config
 from homecare_infra.cluster.gateway import GatewayApiCrds, Traefik
 from homecare_infra.cluster.metrics import MetricsServer
 from homecare_infra.cluster.netpol import NetworkPolicyEnforcer
-from homecare_infra.cluster.settings import ClusterSettings
+from homecare_infra.cluster.settings import CLUSTER_NAMESPACE, ClusterSettings
 from homecare_infra.cluster.storage import LocalPathStorage
 from homecare_infra.cluster.tls import CertManager
 from homecare_infra.cluster.versions import versions
@@ -49,6 +50,9 @@ def build(settings: ClusterSettings) -> dict[str, Any]:
 def main() -> None:
     """Entry point of ``pulumi up`` in infra/cluster/."""
     settings = cluster_config.load()
+    node_readiness.check_before_changes(
+        settings.node_ready_timeout_seconds, f"{CLUSTER_NAMESPACE}:nodeReadyTimeoutSeconds"
+    )
     for key, value in build(settings).items():
         if not key.startswith("_"):
             pulumi.export(key, value)

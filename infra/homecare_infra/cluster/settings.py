@@ -55,6 +55,8 @@ class ClusterSettings(_Model):
     storage: StorageSettings = StorageSettings()
     gateway: GatewaySettings = GatewaySettings()
     tls: TlsSettings = TlsSettings()
+    node_ready_timeout_seconds: int = Field(600, ge=0, le=3600)
+    """How long ``pulumi up`` waits for NotReady nodes before it stops (node_readiness.py)."""
     acme: bool = True
     """Declare the ACME ClusterIssuer (needs ``tls.acmeEmail``)."""
 

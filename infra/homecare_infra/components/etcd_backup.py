@@ -3,7 +3,8 @@
 ``snapshot`` (the kubeadm etcd image, distroless: only etcdctl) saves a snapshot over the host
 network with the read-only healthcheck client certificate; ``finalize`` (homecare/backups) verifies
 it with etcdutl, writes the checksum, encrypts the snapshot and the PKI needed for a rebuild with
-age, copies both to the worker's NFS export, prunes by count and age and writes the metrics as a
+age, copies both off the node (the worker's NFS export, or a host directory where other storage
+is mounted: ``backups.etcd.offnode``), prunes by count and age and writes the metrics as a
 node-exporter textfile.
 
 Documented exceptions from the restricted profile (namespace enforces ``privileged``):
@@ -96,6 +97,20 @@ def root_security_context() -> Obj:
     }
 
 
+def _offnode_volume(settings: Settings) -> Obj:
+    etcd = settings.backups.etcd
+    if etcd.offnode == "hostPath":
+        # Directory, not DirectoryOrCreate: a path that is not there fails the job instead of
+        # being created on the control plane's own disk. (An empty mount point still passes: the
+        # operator's mount is theirs to watch.)
+        path = {"path": etcd.offnode_host_path, "type": "Directory"}
+        return {"name": "offnode", "hostPath": path}
+    return {
+        "name": "offnode",
+        "nfs": {"server": etcd.offnode_nfs_server, "path": etcd.offnode_nfs_path},
+    }
+
+
 def _volumes(settings: Settings, age_secret: str) -> list[Obj]:
     etcd = settings.backups.etcd
     return [
@@ -107,10 +122,7 @@ def _volumes(settings: Settings, age_secret: str) -> list[Obj]:
             "name": "local-backups",
             "hostPath": {"path": etcd.local_dir, "type": "DirectoryOrCreate"},
         },
-        {
-            "name": "offnode",
-            "nfs": {"server": etcd.offnode_nfs_server, "path": etcd.offnode_nfs_path},
-        },
+        _offnode_volume(settings),
         {"name": "textfile", "hostPath": {"path": etcd.textfile_dir, "type": "DirectoryOrCreate"}},
         {"name": "age", "secret": {"secretName": age_secret, "defaultMode": 0o400}},
     ]
