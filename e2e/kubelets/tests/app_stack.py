@@ -1,4 +1,4 @@
-"""The app stack `dev` on the real kubelets: its images, its stack, its HTTPS certificate.
+"""The app stacks on the real kubelets: their images, their stacks, their HTTPS certificates.
 
 Used by test_kubelets.py's app steps. The images are the ones `make images` builds
 (images/build-images.sh, tag = the git SHA), pushed by `make push`'s own code
@@ -14,12 +14,14 @@ cert-manager, which issues it on a real cluster, has no image here (see mk/e2e-c
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import runpy
 import secrets
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +35,84 @@ from pulumi import automation as auto
 from homecare_infra.mocks import generated_secrets
 
 REPO = Path(__file__).resolve().parents[3]
-DEV_STACK = yaml.safe_load((REPO / "Pulumi.dev.yaml").read_text(encoding="utf-8"))["config"]
-NAMESPACE: str = DEV_STACK["homecare:namespace"]
-GATEWAY_HOST: str = DEV_STACK["homecare:gateway"]["host"]
-REGISTRY_NAME: str = DEV_STACK["homecare:registry"]["host"]
-TLS_SECRET = "homecare-tls"  # the Secret name tls.mode=secret reads (settings.py)
+
+
+def _stack_file(name: str) -> dict[str, Any]:
+    config: dict[str, Any] = yaml.safe_load(
+        (REPO / f"Pulumi.{name}.yaml").read_text(encoding="utf-8")
+    )["config"]
+    return config
+
+
+@dataclass(frozen=True)
+class AppStack:
+    """One app stack as the e2e run deploys it: its namespace, routed name and TLS Secret."""
+
+    name: str
+    namespace: str
+    gateway_host: str
+    tls_secret: str
+    secrets: tuple[str, ...]
+    """The secret config keys the stack file asks for (its header comment)."""
+    overrides: dict[str, str] = field(default_factory=dict)
+    """``pulumi config set --path`` values on top of the stack file: what this machine needs."""
+
+
+def _spec(name: str, host: str = "", **overrides: str) -> AppStack:
+    config = _stack_file(name)
+    tls = config.get("homecare:tls", {})
+    base = ("jwtSecret", "backupAgeRecipients", "encryptionKeks", "encryptionIndexKey")
+    features = config.get("homecare:features", {})
+    extra = tuple(
+        key
+        for feature, key in (
+            ("payments", "tossSecretKey"),
+            ("webPush", "vapidPrivateKey"),
+            ("fcmPush", "fcmCredentials"),
+        )
+        if features.get(feature)
+    )
+    return AppStack(
+        name=name,
+        namespace=config["homecare:namespace"],
+        gateway_host=host or config["homecare:gateway"]["host"],
+        # tls.mode=secret reads the Secret tls.secretName names (settings.py's default for dev).
+        tls_secret=tls.get("secretName", "homecare-tls"),
+        secrets=base + extra,
+        overrides=overrides,
+    )
+
+
+# Scaled to fit (staging and prod): the stacks' own replica counts, limits and quotas, with CPU
+# requests cut to 10m. The worker's allocatable CPU is this machine's 2 cores, shared by the
+# cluster services and three stacks: at their own requests (prod alone asks 1.3 CPU) the
+# scheduler would leave pods Pending. Payments need Toss's public client key (not a secret).
+_FIT = {f"services.{s}.cpuRequest": "10m" for s in ("backend", "worker", "matching", "frontend")}
+STACKS = {
+    "dev": _spec("dev"),
+    "staging": _spec(
+        "staging", **_FIT, **{"database.cpuRequest": "10m", "tossClientKey": "test_ck_e2eStaging1"}
+    ),
+    # prod names no host (yours to set, a public name): RFC 2606's example.com, never resolved
+    # here (the client connects to the worker by address). Its etcd backup's off-node copy goes
+    # to a directory on msi-master (offnode=hostPath): this kernel has no NFS client, so the
+    # worker's export cannot be mounted (and the node containers have no nfsd).
+    "prod": _spec(
+        "prod",
+        "app.example.com",
+        **_FIT,
+        **{
+            "database.cpuRequest": "10m",
+            "tossClientKey": "live_ck_e2eProd00001",
+            "backups.etcd.offnode": "hostPath",
+            "backups.etcd.offnodeHostPath": "/var/backups/homecare/offnode",
+        },
+    ),
+}
+DEV = STACKS["dev"]
+NAMESPACE = DEV.namespace
+GATEWAY_HOST = DEV.gateway_host
+REGISTRY_NAME: str = _stack_file("dev")["homecare:registry"]["host"]
 # The demo family the seed creates (apps/backend/src/homecare_backend/seed.py, dev only).
 FAMILY_EMAIL = "family1@demo.homecare.kr"
 
@@ -91,45 +166,72 @@ def inline_stack(
     )
 
 
-def dev_stack(root: Path, env: dict[str, str], tag: str) -> auto.Stack:
-    """The app stack `dev`, configured from a copy of Pulumi.dev.yaml in ``root/homecare-dev``,
-    run by the real CLI through the Automation API (the program is infra/__main__.py)."""
-    work = root / "homecare-dev"
+def push_credentials() -> dict[str, str]:
+    """A VAPID key and a Firebase service account of the documented forms (the backend checks
+    them at start; nothing is sent in this run: no device subscribes)."""
+    vapid = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    firebase_key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    account = {
+        "type": "service_account",
+        "project_id": "homecare-e2e",
+        "private_key_id": "e2e-1",
+        "private_key": firebase_key.decode(),
+        "client_email": "push@homecare-e2e.iam.gserviceaccount.com",
+        "token_uri": "https://oauth2.googleapis.com/token",
+    }
+    return {"vapidPrivateKey": vapid.decode(), "fcmCredentials": json.dumps(account)}
+
+
+def app_stack(root: Path, env: dict[str, str], tag: str, spec: AppStack) -> auto.Stack:
+    """The app stack ``spec.name``, configured from a copy of its stack file in
+    ``root/homecare-<name>``, run by the real CLI through the Automation API (the program is
+    infra/__main__.py). Returns it with the secrets its file asks for set to fresh values."""
+    work = root / f"homecare-{spec.name}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     shutil.copy(REPO / "Pulumi.yaml", work / "Pulumi.yaml")
-    shutil.copy(REPO / "Pulumi.dev.yaml", work / "Pulumi.dev.yaml")
+    shutil.copy(REPO / f"Pulumi.{spec.name}.yaml", work / f"Pulumi.{spec.name}.yaml")
     (work / "infra").mkdir()
 
-    stack = inline_stack(root, env, work, "dev", "homecare", REPO / "infra" / "__main__.py")
-    values = generated_secrets()
+    stack = inline_stack(root, env, work, spec.name, "homecare", REPO / "infra" / "__main__.py")
+    values = generated_secrets() | push_credentials()
     values["jwtSecret"] = secrets.token_urlsafe(48)
-    values["backupAgeRecipients"] = age_identity(root / "backup-identity.txt")
-    for key in ("jwtSecret", "backupAgeRecipients", "encryptionKeks", "encryptionIndexKey"):
+    values["backupAgeRecipients"] = age_identity(root / f"backup-identity-{spec.name}.txt")
+    for key in spec.secrets:
         stack.set_config(f"homecare:{key}", auto.ConfigValue(value=values[key], secret=True))
     plain = {
         "imageTag": tag,
         # HTTPS with the certificate tls_secret() writes (cert-manager has no image here).
         "tls.mode": "secret",
-        "tls.secretName": TLS_SECRET,
+        "tls.secretName": spec.tls_secret,
+        "gateway.host": spec.gateway_host,
         # The preview's registry check asks msi-master:5000, a name this host does not resolve;
         # `make test-push` covers the check against a real registry.
         "registry.check": "false",
+        **spec.overrides,
     }
     for key, value in plain.items():
         stack.set_config(f"homecare:{key}", auto.ConfigValue(value=value), path=True)
     return stack
 
 
+def dev_stack(root: Path, env: dict[str, str], tag: str) -> auto.Stack:
+    return app_stack(root, env, tag, DEV)
+
+
 def push_images(stack: auto.Stack, env: dict[str, str], registry_address: str, ca: Path) -> str:
-    """`make push STACK=dev` against the cluster registry by its address; the digests land in the
-    stack's config (imageDigests.*), then registry.host is the nodes' name for it again."""
+    """`make push STACK=<stack>` against the cluster registry by its address; the digests land in
+    the stack's config (imageDigests.*), then registry.host is the nodes' name for it again."""
     work = Path(stack.workspace.work_dir)
     stack.set_config("homecare:registry.host", auto.ConfigValue(registry_address), path=True)
     stack.set_config("homecare:registry.caFile", auto.ConfigValue(str(ca)), path=True)
-    push = [sys.executable, "-m", "homecare_infra.push", "--stack", "dev"]
+    push = [sys.executable, "-m", "homecare_infra.push", "--stack", stack.name]
     proc = subprocess.run(
-        [*push, "--stack-file", str(work / "Pulumi.dev.yaml")],
+        [*push, "--stack-file", str(work / f"Pulumi.{stack.name}.yaml")],
         cwd=work,
         env={**os.environ, **env},
         check=False,
@@ -170,11 +272,11 @@ def gateway_certificate(ca_cert_pem: bytes, ca_key_pem: bytes, host: str) -> tup
     return cert.public_bytes(serialization.Encoding.PEM).decode(), key_pem.decode()
 
 
-def tls_secret(cert_pem: str, key_pem: str) -> dict[str, Any]:
+def tls_secret(cert_pem: str, key_pem: str, spec: AppStack = DEV) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Secret",
-        "metadata": {"name": TLS_SECRET, "namespace": NAMESPACE},
+        "metadata": {"name": spec.tls_secret, "namespace": spec.namespace},
         "type": "kubernetes.io/tls",
         "stringData": {"tls.crt": cert_pem, "tls.key": key_pem},
     }

@@ -44,6 +44,7 @@ from homecare_devtools.pg import BIN_DIR as PG_BIN_DIR
 from homecare_devtools.pg import SERVICE_USER as PG_SERVICE_USER
 from homecare_infra.cluster.versions import ADDONS, CERT_MANAGER
 from homecare_infra.registry import IMAGES
+from homecare_infra.settings import EtcdBackupSettings
 from homecare_testing.app_flow import AppClient, FlowError, RequestLoop
 
 REPO = Path(__file__).resolve().parents[3]
@@ -1088,36 +1089,31 @@ def app_kubectl(*args: str, check: bool = True) -> subprocess.CompletedProcess[s
     return kubectl("-n", app_stack.NAMESPACE, *args, check=check)
 
 
-def app_pods() -> list[dict[str, Any]]:
-    pods: list[dict[str, Any]] = kube_json("get", "pods", "-n", app_stack.NAMESPACE)["items"]
+def app_pods(namespace: str = app_stack.NAMESPACE) -> list[dict[str, Any]]:
+    pods: list[dict[str, Any]] = kube_json("get", "pods", "-n", namespace)["items"]
     return [p for p in pods if p.get("status", {}).get("phase") != "Succeeded"]
 
 
-def app_unready() -> list[str]:
-    return [u for u in unready_pods() if u.startswith(f"{app_stack.NAMESPACE}/")]
+def app_unready(*namespaces: str) -> list[str]:
+    prefixes = tuple(f"{n}/" for n in namespaces or (app_stack.NAMESPACE,))
+    return [u for u in unready_pods() if u.startswith(prefixes)]
 
 
-@pytest.mark.timeout(2400)
-@step("app_stack_up")
-def test_app_stack_up() -> None:
-    """`make images`, `make push` to the cluster registry, `pulumi up` of the stack dev (HTTPS
-    with a certificate of the cluster CA, cert-manager having no image here)."""
-    require_stack("gateway_programmed")
-    t0 = time.monotonic()
-    tag = app_stack.build_app_images()
-    timings["steps"]["app_images"] = round(time.monotonic() - t0, 1)
+def deploy_app_stack(spec: app_stack.AppStack, tag: str) -> auto.Stack:
+    """`make push` of the images tagged ``tag`` into the stack's config, `pulumi up`, then the
+    TLS Secret its HTTPS listener reads (a certificate of the cluster CA for its host)."""
     root = STATE / "pulumi"
     env = pulumi_env(root, pulumi_tools())
-    stack = app_stack.dev_stack(root, env, tag)
+    stack = app_stack.app_stack(root, env, tag, spec)
     ca = STATE / "cluster-ca.crt"
     t0 = time.monotonic()
     pushed = app_stack.push_images(stack, env, f"{CONTROL_PLANE[1]}:5000", ca)
-    timings["steps"]["app_push"] = round(time.monotonic() - t0, 1)
+    timings["steps"][f"app_push_{spec.name}"] = round(time.monotonic() - t0, 1)
     print(pushed, end="", flush=True)
     recorded = stack.get_all_config().get("homecare:imageDigests")
     digests = json.loads(recorded.value) if recorded else {}
     assert set(IMAGES) <= set(digests), digests
-    log = STATE / "logs" / "pulumi-up-dev.log"
+    log = STATE / "logs" / f"pulumi-up-{spec.name}.log"
     t0 = time.monotonic()
     with log.open("w") as out:
 
@@ -1129,16 +1125,26 @@ def test_app_stack_up() -> None:
             result = stack.up(color="never", on_output=output)
         except auto.CommandError as exc:
             tail = "\n".join(log.read_text().splitlines()[-40:])
-            raise AssertionError(f"pulumi up (dev) failed; log {log}:\n{tail}") from exc
-    timings["steps"]["app_pulumi_up"] = round(time.monotonic() - t0, 1)
+            raise AssertionError(f"pulumi up ({spec.name}) failed; log {log}:\n{tail}") from exc
+    timings["steps"][f"app_pulumi_up_{spec.name}"] = round(time.monotonic() - t0, 1)
     assert result.summary.result == "succeeded", result.summary
-    app_state["stack"] = stack
     master = f"homecare-e2e-{CONTROL_PLANE[0]}"
     ca_key = run(["podman", "exec", master, "cat", "/etc/kubernetes/pki/ca.key"]).stdout
-    cert, key = app_stack.gateway_certificate(
-        ca.read_bytes(), ca_key.encode(), app_stack.GATEWAY_HOST
-    )
-    kubectl_apply(app_stack.tls_secret(cert, key))
+    cert, key = app_stack.gateway_certificate(ca.read_bytes(), ca_key.encode(), spec.gateway_host)
+    kubectl_apply(app_stack.tls_secret(cert, key, spec))
+    return stack
+
+
+@pytest.mark.timeout(2400)
+@step("app_stack_up")
+def test_app_stack_up() -> None:
+    """`make images`, `make push` to the cluster registry, `pulumi up` of the stack dev (HTTPS
+    with a certificate of the cluster CA, cert-manager having no image here)."""
+    require_stack("gateway_programmed")
+    t0 = time.monotonic()
+    app_state["tag"] = app_stack.build_app_images()
+    timings["steps"]["app_images"] = round(time.monotonic() - t0, 1)
+    app_state["stack"] = deploy_app_stack(app_stack.DEV, app_state["tag"])
 
 
 @pytest.mark.timeout(900)
@@ -1155,12 +1161,12 @@ def test_app_pods_ready_and_the_database_claim_bound() -> None:
     assert claim["spec"]["storageClassName"] == "local-path", claim["spec"]
 
 
-def gateway_client() -> AppClient:
+def gateway_client(spec: app_stack.AppStack = app_stack.DEV) -> AppClient:
     """The stack through Traefik's hostPort 443 on the worker, by the routed name, verified
     against the cluster CA."""
     return AppClient(
         f"https://{WORKER[1]}",
-        host_header=app_stack.GATEWAY_HOST,
+        host_header=spec.gateway_host,
         ca_file=str(STATE / "cluster-ca.crt"),
         timeout_s=10,
     )
@@ -1278,13 +1284,15 @@ def test_kubectl_top_answers_for_the_stack_and_the_hpa_reports_current_cpu() -> 
     print(f"    hpa backend: current CPU {current}", flush=True)
 
 
-def deployment_settled(name: str, at_least: int = 1) -> bool | str:
+def deployment_settled(
+    name: str, at_least: int = 1, namespace: str = app_stack.NAMESPACE
+) -> bool | str:
     """The deployment's latest revision has all its replicas (the HPA's count, at least
     ``at_least``) available and no other pods left."""
-    status = kube_json("get", "deployment", name, "-n", app_stack.NAMESPACE)
+    status = kube_json("get", "deployment", name, "-n", namespace)
     s, generation = status.get("status", {}), status["metadata"]["generation"]
     replicas = status["spec"].get("replicas", 1)
-    pods = [p for p in app_pods() if p["metadata"]["name"].startswith(f"{name}-")]
+    pods = [p for p in app_pods(namespace) if p["metadata"]["name"].startswith(f"{name}-")]
     done = (
         replicas >= at_least
         and s.get("observedGeneration", 0) >= generation
@@ -1296,11 +1304,14 @@ def deployment_settled(name: str, at_least: int = 1) -> bool | str:
     return done or f"status {s}, pods {[p['metadata']['name'] for p in pods]}"
 
 
-def no_request_fails_during(name: str, action: Callable[[], None]) -> None:
-    """Run ``action`` while a RequestLoop (the family's token) goes through the gateway, from 3 s
-    before it to 5 s after (bounded: 6000 requests, 420 s); none may fail. The figures go to
-    cluster.json as load.NAME."""
-    client, token = app_state["client"], app_state["token"]
+def no_request_fails_during(
+    name: str, action: Callable[[], None], client: AppClient | None = None
+) -> None:
+    """Run ``action`` while a RequestLoop goes through the gateway (dev's, with the family's
+    token, unless ``client`` is given: then without a token), from 3 s before it to 5 s after
+    (bounded: 6000 requests, 420 s); none may fail. The figures go to cluster.json as load.NAME."""
+    token = None if client else app_state["token"]
+    client = client or app_state["client"]
     with RequestLoop(client, token=token, max_requests=6000, max_seconds=420) as loop:
         time.sleep(3)
         action()
@@ -1374,7 +1385,7 @@ def test_the_postgres_backup_job_writes_a_set_that_restores() -> None:
     run(["podman", "cp", f"homecare-e2e-{WORKER[0]}:{path}/pg", str(local)])
     dumps = sorted(local.glob("*.dump.age"))
     assert dumps, sorted(p.name for p in local.iterdir())
-    identity = STATE / "pulumi" / "backup-identity.txt"
+    identity = STATE / "pulumi" / "backup-identity-dev.txt"
     cli = [sys.executable, "-m", "homecare_backups", "db"]
     pg_bin = ["--pg-bin", str(PG_BIN_DIR)]
     verified = run([*cli, "verify", str(dumps[-1]), "--identity-file", str(identity), *pg_bin])
@@ -1388,6 +1399,163 @@ def test_the_postgres_backup_job_writes_a_set_that_restores() -> None:
         bookings = int(tools.psql(target, "SELECT count(*) FROM bookings").strip())
     print(f"    backup {dumps[-1].name}: verified, restored with {bookings} bookings", flush=True)
     assert bookings >= 1, bookings
+
+
+STAGING_PROD = (app_stack.STACKS["staging"], app_stack.STACKS["prod"])
+PROD = app_stack.STACKS["prod"]
+ETCD_BACKUP_NAMESPACE = "homecare-backup"  # settings.py: backups.namespace
+
+
+@pytest.mark.timeout(2400)
+@step("staging_prod_up")
+def test_staging_and_prod_stacks_up() -> None:
+    """The same images pushed into staging's and prod's config, then `pulumi up` of each, with
+    their own settings scaled to fit this machine (app_stack.py says how)."""
+    require_stack("app_stack_up")
+    # prod's etcd backup copies off the node into a host directory there (offnode=hostPath):
+    # the operator mounts other storage at that path; here it is a directory of msi-master.
+    offnode = PROD.overrides["backups.etcd.offnodeHostPath"]
+    run(["podman", "exec", f"homecare-e2e-{CONTROL_PLANE[0]}", "mkdir", "-p", offnode])
+    for spec in STAGING_PROD:
+        app_state[f"stack_{spec.name}"] = deploy_app_stack(spec, app_state["tag"])
+
+
+@pytest.mark.timeout(900)
+@step("staging_prod_ready")
+def test_staging_and_prod_pods_ready_with_prods_replicas() -> None:
+    """Every pod of both stacks Running and Ready, their database claims Bound; prod runs two
+    replicas of each stateless service, over both nodes where its placement spreads them."""
+    require_stack("staging_prod_up")
+    namespaces = [spec.namespace for spec in STAGING_PROD]
+    wait_for("every pod of staging and prod Running and Ready", lambda: not app_unready(
+        *namespaces) or ", ".join(app_unready(*namespaces)), 600)  # fmt: skip
+    for namespace in namespaces:
+        claim = kube_json("get", "pvc", "data-postgres-0", "-n", namespace)
+        assert claim["status"]["phase"] == "Bound", (namespace, claim["status"])
+    for name in ("backend", "matching", "frontend", "worker"):
+        wait_for(f"prod's {name} settled", lambda n=name: deployment_settled(
+            n, 2, PROD.namespace), 300, 3)  # fmt: skip
+        nodes = sorted(
+            p["spec"].get("nodeName", "?")
+            for p in app_pods(PROD.namespace)
+            if p["metadata"]["name"].startswith(f"{name}-")
+        )
+        print(f"    prod {name}: {len(nodes)} replicas on {nodes}", flush=True)
+        assert len(nodes) >= 2, nodes
+    budgets = kube_json("get", "pdb", "-n", PROD.namespace)["items"]
+    assert {b["metadata"]["name"] for b in budgets} >= {"backend", "matching", "frontend"}, [
+        b["metadata"]["name"] for b in budgets
+    ]
+
+
+@pytest.mark.timeout(900)
+@step("staging_prod_https")
+def test_staging_and_prod_serve_https_through_the_gateway() -> None:
+    """Each stack by its own name on the shared gateway: `/` the SPA, `/api/readyz` 200, plain
+    HTTP redirected to HTTPS."""
+    require_stack("staging_prod_ready")
+    for spec in STAGING_PROD:
+        client = gateway_client(spec)
+        app_state[f"client_{spec.name}"] = client
+
+        def spa(c: AppClient = client) -> bool | str:
+            try:
+                c.spa_index()
+            except (FlowError, httpx.HTTPError) as exc:
+                return str(exc) or type(exc).__name__
+            return True
+
+        wait_for(f"{spec.name}'s SPA at https://{spec.gateway_host}/", spa, 300, 3)
+        assert client.readyz() == 200, spec.name
+        plain = httpx.get(f"http://{WORKER[1]}/", headers={"Host": spec.gateway_host}, timeout=10)
+        assert plain.status_code in (301, 308), (spec.name, plain.status_code, plain.headers)
+        assert plain.headers["location"].startswith(f"https://{spec.gateway_host}"), plain.headers
+
+
+@pytest.mark.timeout(900)
+@step("prod_pod_deletion")
+def test_deleting_one_of_prods_backend_pods_fails_no_request() -> None:
+    """prod's own two backend replicas (no HPA patch): one deleted while requests flow through
+    prod's name (`/api/readyz` and `/`): none fails."""
+    require_stack("staging_prod_https")
+    victim = sorted(
+        p["metadata"]["name"]
+        for p in app_pods(PROD.namespace)
+        if p["metadata"]["name"].startswith("backend-")
+    )[0]
+
+    def delete() -> None:
+        kubectl("-n", PROD.namespace, "delete", "pod", victim, "--wait=false")
+        time.sleep(2)
+        wait_for("prod's replacement backend pod", lambda: deployment_settled(
+            "backend", 2, PROD.namespace), 360, 2)  # fmt: skip
+
+    no_request_fails_during("prod_pod_deletion", delete, app_state["client_prod"])
+
+
+def etcdutl_on_path() -> dict[str, str]:
+    """PATH with the etcdutl this run built (the cluster's etcd version) first."""
+    tools = STATE / "etcd-tools"
+    tools.mkdir(exist_ok=True)
+    built = sorted((CACHE / "bin").glob("etcdutl-v*"))
+    assert built, f"no etcdutl in {CACHE / 'bin'}"
+    link = tools / "etcdutl"
+    link.unlink(missing_ok=True)
+    link.symlink_to(built[-1])
+    return {**os.environ, "PATH": f"{tools}{os.pathsep}{os.environ['PATH']}"}
+
+
+@pytest.mark.timeout(900)
+@step("etcd_backup")
+def test_the_etcd_backup_cronjob_runs_on_msi_master_and_its_snapshot_verifies() -> None:
+    """prod's etcd-backup CronJob, triggered by hand: its pod runs on msi-master, writes an
+    encrypted set there and its off-node copy, and the node-exporter textfile;
+    `homecare-backups etcd verify` decrypts the snapshot and accepts it."""
+    require_stack("staging_prod_ready")
+    job = "etcd-backup-by-hand"
+    ns = ("-n", ETCD_BACKUP_NAMESPACE)
+    kubectl(*ns, "delete", "job", job, "--ignore-not-found")
+    kubectl(*ns, "create", "job", job, "--from=cronjob/etcd-backup")
+
+    def finished() -> bool | str:
+        status = kube_json("get", "job", job, *ns).get("status", {})
+        if status.get("failed"):
+            logs = kubectl(*ns, "logs", f"job/{job}", "--all-containers", check=False)
+            raise AssertionError(f"the etcd backup job failed: {logs.stdout[-2000:]}{logs.stderr}")
+        return bool(status.get("succeeded")) or str(status)
+
+    wait_for("the etcd-backup job", finished, 600, 3)
+    (pod,) = kube_json("get", "pods", *ns, "-l", f"job-name={job}")["items"]
+    assert pod["spec"]["nodeName"] == CONTROL_PLANE[0], pod["spec"]["nodeName"]
+    master = f"homecare-e2e-{CONTROL_PLANE[0]}"
+    local = STATE / "etcd-backup"
+    shutil.rmtree(local, ignore_errors=True)
+    local.mkdir()
+    settings = EtcdBackupSettings()
+    run(["podman", "cp", f"{master}:{settings.local_dir}", str(local / "primary")])
+    offnode = PROD.overrides["backups.etcd.offnodeHostPath"]
+    run(["podman", "cp", f"{master}:{offnode}/etcd", str(local / "offnode")])
+    snapshots = sorted((local / "primary").glob("*.db.age"))
+    assert snapshots, sorted(p.name for p in (local / "primary").iterdir())
+    copies = {p.name for p in (local / "offnode").iterdir()}
+    assert {p.name for p in (local / "primary").glob(f"{snapshots[-1].name.split('.')[0]}.*")} <= (
+        copies
+    ), copies
+    textfile = f"{settings.textfile_dir}/homecare_backup_etcd.prom"
+    metrics = run(["podman", "exec", master, "cat", textfile]).stdout
+    assert "homecare_backup" in metrics, metrics
+    identity = STATE / "pulumi" / "backup-identity-prod.txt"
+    verify = [sys.executable, "-m", "homecare_backups", "etcd", "verify", str(snapshots[-1])]
+    verified = subprocess.run(
+        [*verify, "--identity-file", str(identity)],
+        env=etcdutl_on_path(),
+        check=False,
+        text=True,
+        capture_output=True,
+    )
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "is a good snapshot" in verified.stdout, verified.stdout
+    print(f"    {verified.stdout.strip().splitlines()[-1]}", flush=True)
 
 
 class UpInBackground:
@@ -1647,6 +1815,11 @@ def test_report() -> None:
             "app_rolling_update",
             "app_pod_deletion",
             "app_db_backup",
+            "staging_prod_up",
+            "staging_prod_ready",
+            "staging_prod_https",
+            "prod_pod_deletion",
+            "etcd_backup",
             "lost_worker",
         }
     for part, reason in not_run.items():
@@ -1660,8 +1833,10 @@ def test_report() -> None:
         f" {timings['milestones'].get('first_node_ready', -1):.0f}s into it),"
         f" cluster stack up {s.get('cluster_stack_up', 0):.0f}s (pods Ready"
         f" {s.get('stack_pods_ready', 0):.0f}s after it),"
-        f" app stack dev up {s.get('app_pulumi_up', 0):.0f}s (images {s.get('app_images', 0):.0f}s,"
-        f" push {s.get('app_push', 0):.0f}s), first booking through the gateway"
+        f" app stack dev up {s.get('app_pulumi_up_dev', 0):.0f}s (images"
+        f" {s.get('app_images', 0):.0f}s, push {s.get('app_push_dev', 0):.0f}s), staging"
+        f" {s.get('app_pulumi_up_staging', 0):.0f}s, prod {s.get('app_pulumi_up_prod', 0):.0f}s,"
+        f" first booking through the gateway"
         f" {timings['milestones'].get('first_booking_through_gateway', -1):.0f}s after site.yml"
         f" started, its SSE event in {s.get('booking_event_latency', -1):.2f}s,"
         f" add-worker.yml {s.get('add_worker', 0):.0f}s,"
