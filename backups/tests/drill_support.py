@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
+
+from homecare_testing.age import age_key_pair
 
 
 @dataclass(frozen=True)
@@ -45,11 +46,7 @@ def make_age_keys(directory: Path, name: str = "backup-key") -> AgeKeys:
     directory.mkdir(parents=True, exist_ok=True)
     identity = directory / f"{name}.txt"
     recipients = directory / f"{name}.pub"
-    subprocess.run(["age-keygen", "-o", str(identity)], check=True, capture_output=True)
-    public = subprocess.run(
-        ["age-keygen", "-y", str(identity)], check=True, capture_output=True, text=True
-    ).stdout
-    recipients.write_text(public)
+    recipients.write_text(age_key_pair(identity) + "\n")
     return AgeKeys(identity, recipients)
 
 

@@ -19,8 +19,8 @@ import os
 import runpy
 import secrets
 import shutil
-import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +35,7 @@ from pulumi import automation as auto
 from homecare_infra.cluster.versions import versions
 from homecare_infra.mocks import generated_secrets
 from homecare_infra.settings import SECRET_KEYS
+from homecare_testing.age import age_key_pair
 
 PORT_BASE = int(os.environ.get("E2E_PULUMI_PORT_BASE", "28000"))
 NAMESPACE = "homecare-dev"
@@ -87,16 +88,6 @@ def _entry_point(project_dir: Path, project: dict[str, Any]) -> Callable[[], Non
     return program
 
 
-def _age_recipient() -> str:
-    """A fresh age public key (the stack's backups encrypt to it)."""
-    keygen = subprocess.run(["age-keygen"], capture_output=True, text=True, check=True)
-    return next(
-        line.split(": ", 1)[1]
-        for line in (keygen.stderr + keygen.stdout).splitlines()
-        if line.startswith(("Public key: ", "# public key: "))
-    )
-
-
 def _plugin_bin(tools: dict[str, str], root: Path) -> Path:
     """bin/ with `pulumi` (PulumiCommand's layout) and the provider plugins on PATH."""
     bin_dir = root / "bin"
@@ -112,7 +103,9 @@ def _plugin_bin(tools: dict[str, str], root: Path) -> Path:
 
 def _set_secrets(stack: auto.Stack, keys: list[str]) -> None:
     values = generated_secrets()
-    values["backupAgeRecipients"] = _age_recipient()
+    work = Path(stack.workspace.work_dir or tempfile.gettempdir())
+    # The private key is not needed: nothing is restored from these stacks' backups.
+    values["backupAgeRecipients"] = age_key_pair(work / "backup-identity.txt")
     values["jwtSecret"] = secrets.token_urlsafe(48)
     for key in keys:
         stack.set_config(f"homecare:{key}", auto.ConfigValue(value=values[key], secret=True))

@@ -33,6 +33,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pulumi import automation as auto
 
 from homecare_infra.mocks import generated_secrets
+from homecare_testing.age import age_key_pair
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -133,17 +134,6 @@ def build_app_images() -> str:
     return proc.stdout.strip().splitlines()[-1]
 
 
-def age_identity(path: Path) -> str:
-    """A fresh age key pair: the private key written to ``path`` (the test restores with it),
-    the public key returned (the stack's backups encrypt to it)."""
-    path.unlink(missing_ok=True)
-    subprocess.run(["age-keygen", "-o", str(path)], capture_output=True, text=True, check=True)
-    public = subprocess.run(
-        ["age-keygen", "-y", str(path)], capture_output=True, text=True, check=True
-    )
-    return public.stdout.strip()
-
-
 def inline_stack(
     root: Path, env: dict[str, str], work: Path, name: str, project: str, main: Path
 ) -> auto.Stack:
@@ -200,7 +190,7 @@ def app_stack(root: Path, env: dict[str, str], tag: str, spec: AppStack) -> auto
     stack = inline_stack(root, env, work, spec.name, "homecare", REPO / "infra" / "__main__.py")
     values = generated_secrets() | push_credentials()
     values["jwtSecret"] = secrets.token_urlsafe(48)
-    values["backupAgeRecipients"] = age_identity(root / f"backup-identity-{spec.name}.txt")
+    values["backupAgeRecipients"] = age_key_pair(root / f"backup-identity-{spec.name}.txt")
     for key in spec.secrets:
         stack.set_config(f"homecare:{key}", auto.ConfigValue(value=values[key], secret=True))
     plain = {
