@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
@@ -127,6 +128,41 @@ class Cluster:
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+
+
+# The Ready condition the node lifecycle controller writes for a kubelet that stopped.
+KUBELET_STOPPED = {
+    "type": "Ready",
+    "status": "Unknown",
+    "reason": "NodeStatusUnknown",
+    "message": "Kubelet stopped posting node status.",
+    "lastHeartbeatTime": "2026-12-07T01:00:00Z",
+    "lastTransitionTime": "2026-12-07T01:00:40Z",
+}
+
+
+def set_ready_condition(cluster: Cluster, node: str, condition: dict[str, str]) -> None:
+    patch = {"status": {"conditions": [condition]}}
+    cluster.kubectl(
+        "patch", "node", node, "--subresource=status", "--type=strategic", "-p", json.dumps(patch)
+    )
+
+
+@contextlib.contextmanager
+def not_ready_node(cluster: Cluster, name: str) -> Iterator[None]:
+    """A node that nothing heartbeats (no kwok annotation), NotReady as a stopped kubelet's is;
+    deleted afterwards."""
+    node = {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": name, "labels": {"homecare.io/role": "worker"}},
+    }
+    cluster.kubectl("apply", "-f", "-", stdin=json.dumps(node))
+    set_ready_condition(cluster, name, KUBELET_STOPPED)
+    try:
+        yield
+    finally:
+        cluster.kubectl("delete", "node", name, "--wait=false")
 
 
 def label_selector(match_labels: dict[str, str]) -> str:

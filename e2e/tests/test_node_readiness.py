@@ -9,7 +9,6 @@ cluster.sh writes (client certificate files) and the inline form kubeadm writes.
 from __future__ import annotations
 
 import base64
-import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,19 +16,18 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import TEST_PORT_BASE
-from kube import REPO, Cluster, wait_until
+from kube import (
+    KUBELET_STOPPED,
+    REPO,
+    Cluster,
+    not_ready_node,
+    set_ready_condition,
+    wait_until,
+)
 
 from homecare_infra import node_readiness
 
 LOST = "desktop-worker2"
-KUBELET_STOPPED = {
-    "type": "Ready",
-    "status": "Unknown",
-    "reason": "NodeStatusUnknown",
-    "message": "Kubelet stopped posting node status.",
-    "lastHeartbeatTime": "2026-12-07T01:00:00Z",
-    "lastTransitionTime": "2026-12-07T01:00:40Z",
-}
 KUBELET_BACK = {
     **KUBELET_STOPPED,
     "status": "True",
@@ -49,26 +47,10 @@ def cluster(tools: dict[str, str]) -> Iterator[Cluster]:
         started.down()
 
 
-def set_ready_condition(cluster: Cluster, condition: dict[str, str]) -> None:
-    patch = {"status": {"conditions": [condition]}}
-    cluster.kubectl(
-        "patch", "node", LOST, "--subresource=status", "--type=strategic", "-p", json.dumps(patch)
-    )
-
-
 @pytest.fixture
 def lost_node(cluster: Cluster) -> Iterator[None]:
-    node = {
-        "apiVersion": "v1",
-        "kind": "Node",
-        "metadata": {"name": LOST, "labels": {"homecare.io/role": "worker"}},
-    }
-    cluster.kubectl("apply", "-f", "-", stdin=json.dumps(node))
-    set_ready_condition(cluster, KUBELET_STOPPED)
-    try:
+    with not_ready_node(cluster, LOST):
         yield
-    finally:
-        cluster.kubectl("delete", "node", LOST, "--wait=false")
 
 
 def server_of(cluster: Cluster) -> node_readiness.ApiServer:
@@ -134,7 +116,7 @@ def test_a_not_ready_node_is_waited_for_with_its_reason_then_up_goes_on(cluster:
     assert "Kubelet stopped posting node status." in first, first
     assert node_readiness.RUNBOOK in first, first
     assert waiter.is_alive(), result
-    set_ready_condition(cluster, KUBELET_BACK)
+    set_ready_condition(cluster, LOST, KUBELET_BACK)
     waiter.join(30)
     assert not waiter.is_alive(), said
     assert "error" not in result, result

@@ -21,6 +21,7 @@ import secrets
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ from typing import Any
 
 import pytest
 import yaml
-from kube import REPO, Cluster, tool_paths, wait_until
+from kube import REPO, Cluster, not_ready_node, tool_paths, wait_until
 from provisioner import LocalPathStandIn
 from pulumi import automation as auto
 
@@ -133,7 +134,14 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
         "KUBECONFIG": str(cluster.kubeconfig),
     }
-    os.environ.update({"PULUMI_CONFIG_PASSPHRASE": env["PULUMI_CONFIG_PASSPHRASE"]})
+    # The inline programs run in this process: the node check (node_readiness.py) reads the
+    # kubeconfig from this environment, the one the CLI hands the provider.
+    os.environ.update(
+        {
+            "PULUMI_CONFIG_PASSPHRASE": env["PULUMI_CONFIG_PASSPHRASE"],
+            "KUBECONFIG": env["KUBECONFIG"],
+        }
+    )
     try:
         with LocalPathStandIn(cluster) as stand_in:
             yield Platform(cluster, root, env, stand_in)
@@ -338,6 +346,45 @@ def test_bad_config_stops_preview_naming_the_key(
     assert _namespaces(platform.cluster) == before
     deployment = stack.export_stack().deployment or {}
     assert not deployment.get("resources"), deployment.get("resources")
+
+
+@pytest.mark.timeout(600)
+def test_a_not_ready_node_makes_preview_warn_and_up_wait_then_stop_naming_the_key(
+    platform: Platform, dev: auto.Stack
+) -> None:
+    """A node whose kubelet stopped: preview says `pulumi up` will wait; up says so live, every
+    poll, and at nodeReadyTimeoutSeconds stops before any change, naming the key and runbook."""
+    backend = platform.cluster.get("deployment", "backend", "-n", NAMESPACE)
+    dev.set_config("homecare:nodeReadyTimeoutSeconds", auto.ConfigValue(value="20"))
+    lines: list[tuple[float, str]] = []
+
+    def keep(line: str) -> None:
+        lines.append((time.monotonic(), line))
+        _print(line)
+
+    try:
+        with not_ready_node(platform.cluster, "desktop-worker2"):
+            preview = dev.preview(on_output=keep, color="never")
+            said = "\n".join(line for _, line in lines)
+            assert "node desktop-worker2 is not Ready" in said, said[-2000:]
+            assert "`pulumi up` will wait for it" in said, said[-2000:]
+            assert set(preview.change_summary) == {"same"}, preview.change_summary
+            lines.clear()
+            with pytest.raises(auto.CommandError) as failure:
+                dev.up(on_output=keep, color="never")
+            ended = time.monotonic()
+    finally:
+        dev.remove_config("homecare:nodeReadyTimeoutSeconds")
+    waiting = [(t, line) for t, line in lines if "waiting for node(s) desktop-worker2" in line]
+    assert waiting, "\n".join(line for _, line in lines)[-2000:]
+    # Said while it waited, not batched at the end: the first line came well before the stop.
+    assert ended - waiting[0][0] >= 10, (ended - waiting[0][0], waiting)
+    message = str(failure.value)
+    assert "still not Ready after" in message, message[-2000:]
+    assert "homecare:nodeReadyTimeoutSeconds" in message, message[-2000:]
+    assert "docs/runbooks/lost-worker.md" in message, message[-2000:]
+    after = platform.cluster.get("deployment", "backend", "-n", NAMESPACE)
+    assert after["metadata"]["generation"] == backend["metadata"]["generation"]
 
 
 @pytest.mark.timeout(900)

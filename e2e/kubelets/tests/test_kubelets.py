@@ -755,6 +755,9 @@ def pulumi_env(root: Path, tools: dict[str, str]) -> dict[str, str]:
     random.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{provider}" "$@"\n')
     random.chmod(0o755)
     (root / "state").mkdir(exist_ok=True)
+    # The inline programs run in this process: their node check (node_readiness.py) reads the
+    # kubeconfig from this environment, the one the CLI hands the provider below.
+    os.environ["KUBECONFIG"] = str(KUBECONFIG)
     return {
         "PATH": f"{bin_dir}:{os.environ['PATH']}",
         "PULUMI_HOME": str(root / "home"),
