@@ -38,8 +38,9 @@ POLL_SECONDS = 15.0
 REQUEST_TIMEOUT_SECONDS = 10
 
 
-class NodeReadinessError(RuntimeError):
-    """The nodes could not be read, or one stayed NotReady past the timeout."""
+class NodeReadinessError(pulumi.RunError):
+    """The nodes could not be read, or one stayed NotReady past the timeout (a RunError: Pulumi
+    prints the message alone, without a Python traceback)."""
 
 
 class UnsupportedKubeconfigError(NodeReadinessError):
@@ -184,13 +185,16 @@ def wait_until_ready(
     """Return once every node is Ready (the seconds waited); say why while waiting; raise
     :class:`NodeReadinessError` when one is still not Ready after ``timeout_seconds``."""
     started = clock()
+    first_poll = True
     while True:
         waiting = not_ready(get_nodes())
         waited = clock() - started
         if not waiting:
-            if waited > 0:
-                say(f"every node is Ready again after {waited:.0f} s: going on")
+            if first_poll:
+                return 0.0
+            say(f"every node is Ready again after {waited:.0f} s: going on")
             return waited
+        first_poll = False
         names = ", ".join(sorted(waiting))
         details = "; ".join(f"{name}: {why}" for name, why in sorted(waiting.items()))
         if waited >= timeout_seconds:
