@@ -1175,14 +1175,14 @@ def gateway_client(spec: app_stack.AppStack = app_stack.DEV) -> AppClient:
     )
 
 
-@pytest.mark.timeout(900)
-@step("app_https")
-def test_a_family_books_through_the_gateway_over_https_and_sees_its_event() -> None:
-    """`/` serves the SPA and `/api/readyz` answers 200 over HTTPS; plain HTTP redirects; the
-    demo family logs in, books a visit, and the booking's SSE event arrives within 2 s."""
-    require_stack("app_pods_ready")
-    client = gateway_client()
-    app_state["client"] = client
+def serves_https(
+    spec: app_stack.AppStack, on_first_200: Callable[[], None] = lambda: None
+) -> AppClient:
+    """Through the gateway by the stack's name: `/` serves the SPA (waited for), `/api/readyz`
+    answers 200, plain HTTP redirects to HTTPS. The client is kept as app_state["client"] (dev)
+    or app_state["client_<stack>"]."""
+    client = gateway_client(spec)
+    app_state["client" if spec is app_stack.DEV else f"client_{spec.name}"] = client
 
     def spa() -> bool | str:
         try:
@@ -1191,15 +1191,30 @@ def test_a_family_books_through_the_gateway_over_https_and_sees_its_event() -> N
             return str(exc) or type(exc).__name__
         return True
 
-    wait_for(f"the SPA at https://{app_stack.GATEWAY_HOST}/ (via {WORKER[1]}:443)", spa, 300, 3)
-    if "site_yml_started" in timings:
-        timings["milestones"]["first_200_through_gateway"] = round(
-            time.time() - timings["site_yml_started"], 1
-        )
-    assert client.readyz() == 200
-    plain = httpx.get(f"http://{WORKER[1]}/", headers={"Host": app_stack.GATEWAY_HOST}, timeout=10)
-    assert plain.status_code in (301, 308), (plain.status_code, plain.headers)
-    assert plain.headers["location"].startswith(f"https://{app_stack.GATEWAY_HOST}"), plain.headers
+    wait_for(f"{spec.name}'s SPA at https://{spec.gateway_host}/ (via {WORKER[1]}:443)", spa,
+             300, 3)  # fmt: skip
+    on_first_200()
+    assert client.readyz() == 200, spec.name
+    plain = httpx.get(f"http://{WORKER[1]}/", headers={"Host": spec.gateway_host}, timeout=10)
+    assert plain.status_code in (301, 308), (spec.name, plain.status_code, plain.headers)
+    assert plain.headers["location"].startswith(f"https://{spec.gateway_host}"), plain.headers
+    return client
+
+
+@pytest.mark.timeout(900)
+@step("app_https")
+def test_a_family_books_through_the_gateway_over_https_and_sees_its_event() -> None:
+    """`/` serves the SPA and `/api/readyz` answers 200 over HTTPS; plain HTTP redirects; the
+    demo family logs in, books a visit, and the booking's SSE event arrives within 2 s."""
+    require_stack("app_pods_ready")
+
+    def first_200() -> None:
+        if "site_yml_started" in timings:
+            timings["milestones"]["first_200_through_gateway"] = round(
+                time.time() - timings["site_yml_started"], 1
+            )
+
+    client = serves_https(app_stack.DEV, first_200)
     seed = app_kubectl("exec", "deploy/backend", "--", "python", "-m", "homecare_backend.seed")
     print(f"    seed: {seed.stdout.strip().splitlines()[-1:]}", flush=True)
     token = client.login(app_stack.FAMILY_EMAIL, DEMO_PASSWORD)
@@ -1458,21 +1473,7 @@ def test_staging_and_prod_serve_https_through_the_gateway() -> None:
     HTTP redirected to HTTPS."""
     require_stack("staging_prod_ready")
     for spec in STAGING_PROD:
-        client = gateway_client(spec)
-        app_state[f"client_{spec.name}"] = client
-
-        def spa(c: AppClient = client) -> bool | str:
-            try:
-                c.spa_index()
-            except (FlowError, httpx.HTTPError) as exc:
-                return str(exc) or type(exc).__name__
-            return True
-
-        wait_for(f"{spec.name}'s SPA at https://{spec.gateway_host}/", spa, 300, 3)
-        assert client.readyz() == 200, spec.name
-        plain = httpx.get(f"http://{WORKER[1]}/", headers={"Host": spec.gateway_host}, timeout=10)
-        assert plain.status_code in (301, 308), (spec.name, plain.status_code, plain.headers)
-        assert plain.headers["location"].startswith(f"https://{spec.gateway_host}"), plain.headers
+        serves_https(spec)
 
 
 @pytest.mark.timeout(900)
