@@ -2,7 +2,9 @@
 to the stack's registry and record each digest in ``homecare:imageDigests``.
 
 A tag that already exists in the registry with other content is refused (tags are releases:
-one tag, one image); the same image again is a no-op.
+one tag, one image); the same image again is not pushed, but its digest is still recorded: that
+is how a release tested in dev is promoted to staging and prod (`make push STACK=staging` of the
+tag dev already pushed).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from homecare_infra.mocks import stack_config
-from homecare_infra.registry import IMAGES, config_digest
+from homecare_infra.registry import IMAGES, config_digest, manifest_digest
 
 
 def decide(remote: str | None, local_id: str) -> str:
@@ -28,6 +30,30 @@ def decide(remote: str | None, local_id: str) -> str:
 def _podman(*args: str) -> str:
     result = subprocess.run(["podman", *args], capture_output=True, text=True, check=True)  # noqa: S603, S607
     return result.stdout.strip()
+
+
+def _push_one(local: str, remote_ref: str, ca_file: str) -> str:
+    """``podman push`` of ``local`` to ``remote_ref``; returns the manifest digest pushed."""
+    with tempfile.TemporaryDirectory() as tmp:
+        certs = ["--cert-dir", tmp] if ca_file else []
+        if ca_file:
+            shutil.copyfile(ca_file, Path(tmp) / "ca.crt")
+        digest_file = Path(tmp) / "digest"
+        _podman("push", *certs, "--digestfile", str(digest_file), local, remote_ref)
+        return digest_file.read_text(encoding="utf-8").strip()
+
+
+def _record(stack: str, stack_file: Path | None, name: str, digest: str) -> None:
+    """``homecare:imageDigests.<name>`` in the stack's config (printed when no pulumi CLI)."""
+    command = [
+        "pulumi", "config", "set", "--stack", stack, "--path",
+        *(["--config-file", str(stack_file)] if stack_file else []),
+        f"homecare:imageDigests.{name}", digest,
+    ]  # fmt: skip
+    if shutil.which("pulumi"):
+        subprocess.run(command, check=True)  # noqa: S603
+    else:
+        print("    record it: " + " ".join(command))
 
 
 def push(stack: str, stack_file: Path | None = None) -> int:
@@ -50,25 +76,15 @@ def push(stack: str, stack_file: Path | None = None) -> int:
             refused.append(remote_ref)
             continue
         if action == "skip":
-            print(f"==> {remote_ref}: already pushed (same image)")
-            continue
-        with tempfile.TemporaryDirectory() as tmp:
-            certs = ["--cert-dir", tmp] if ca_file else []
-            if ca_file:
-                shutil.copyfile(ca_file, Path(tmp) / "ca.crt")
-            digest_file = Path(tmp) / "digest"
-            _podman("push", *certs, "--digestfile", str(digest_file), local, remote_ref)
-            digest = digest_file.read_text(encoding="utf-8").strip()
-        print(f"==> {remote_ref}@{digest}")
-        command = [
-            "pulumi", "config", "set", "--stack", stack, "--path",
-            *(["--config-file", str(stack_file)] if stack_file else []),
-            f"homecare:imageDigests.{name}", digest,
-        ]  # fmt: skip
-        if shutil.which("pulumi"):
-            subprocess.run(command, check=True)  # noqa: S603
+            digest = manifest_digest(host, f"{repository}/{name}", tag, ca_file)
+            if digest is None:  # deleted between the two requests
+                print(f"error: {remote_ref} vanished from the registry; run again", file=sys.stderr)
+                return 2
+            print(f"==> {remote_ref}@{digest}: already pushed (same image)")
         else:
-            print("    record it: " + " ".join(command))
+            digest = _push_one(local, remote_ref, ca_file)
+            print(f"==> {remote_ref}@{digest}")
+        _record(stack, stack_file, name, digest)
     where = stack_file or f"Pulumi.{stack}.yaml"
     for ref in refused:
         print(

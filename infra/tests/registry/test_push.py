@@ -4,8 +4,9 @@ loopback with TLS from a test CA, podman with its own storage. Run with ``make t
 
 Checked: the stack's pre-flight names ``homecare:imageTag`` while nothing is pushed; the push puts
 every image under the stack's ``imageTag`` and prints the digests to record; pull by digest gives
-the same image; with the digests recorded the pre-flight passes; pushing the same images again is
-a no-op; pushing other content under a taken tag is refused and the registry keeps the release;
+the same image; with the digests recorded the pre-flight passes; pushing the same images again
+pushes nothing but records the same digests (a release promoted to another stack); pushing other
+content under a taken tag is refused and the registry keeps the release;
 a recorded digest that the registry no longer serves is named by its key.
 """
 
@@ -299,10 +300,20 @@ def test_recorded_digests_pass_the_preflight(registry: Registry, pushed: dict[st
     assert registry.settings_with(pushed) == []
 
 
-def test_same_images_again_is_a_no_op(registry: Registry, pushed: dict[str, str]) -> None:
+def test_same_images_again_push_nothing_but_record_the_digests(
+    registry: Registry, pushed: dict[str, str]
+) -> None:
+    """The promotion path: staging's `make push` of the tag dev pushed must still give staging's
+    config the digests, or its preflight and its pods would not pin them."""
     result = registry.push()
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("already pushed (same image)") == len(IMAGES), result.stdout
+    for name, digest in pushed.items():
+        record = (
+            f"record it: pulumi config set --stack dev --path --config-file "
+            f"{registry.stack_file} homecare:imageDigests.{name} {digest}"
+        )
+        assert record in result.stdout, result.stdout
     assert registry.settings_with(pushed) == []
 
 
