@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from pydantic import ValidationError
 from sqlalchemy import create_engine, inspect
 
-from homecare_backend import migrate
+from homecare_backend import encryption, migrate
+from homecare_backend.config import DataSettings, Settings
 from homecare_backend.models import Base
 
 
@@ -68,3 +74,61 @@ def test_exactly_one_alembic_head() -> None:
     """Backend and dispatch migrations must form one chain: add yours onto the current head."""
     heads = ScriptDirectory.from_config(migrate.alembic_config("postgresql://unused")).get_heads()
     assert len(heads) == 1, f"several Alembic heads {heads}: re-chain the newest migration"
+
+
+def test_the_migrate_command_needs_only_the_database_and_the_keys_in_prod(
+    fresh_database: Callable[[], str],
+) -> None:
+    """The backend's init container gets HOMECARE_DATABASE_URL and the encryption keys, no other
+    secret (infra program.py, MIGRATE_SECRETS): with exactly that, in prod, the command migrates,
+    while the API's settings would refuse to start (so this is the pod's environment)."""
+    url = fresh_database()
+    pod_env = {
+        "HOMECARE_ENV": "prod",
+        "HOMECARE_DATABASE_URL": url,
+        "HOMECARE_ENCRYPTION_KEKS": f"2026a={encryption.new_key()}",
+        "HOMECARE_ENCRYPTION_INDEX_KEY": encryption.new_key(),
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [n for n in os.environ if n.startswith("HOMECARE_")]:
+            patch.delenv(name)
+        for name, value in pod_env.items():
+            patch.setenv(name, value)
+        with pytest.raises(ValidationError, match="HOMECARE_JWT_SECRET"):
+            Settings()
+        assert DataSettings().keyring().current == "2026a"
+    env = {"PATH": os.environ["PATH"], **pod_env}
+    for action in ("upgrade", "current"):
+        done = subprocess.run(
+            [sys.executable, "-m", "homecare_backend.migrate", action],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+    assert f"{migrate.head_revision()} (head)" in done.stdout
+    engine = create_engine(migrate.sync_url(url))
+    with engine.connect() as conn:
+        assert {"users", "bookings", "outbox"} <= set(inspect(conn).get_table_names())
+    engine.dispose()
+
+
+def test_the_migrate_command_refuses_placeholder_keys_outside_dev() -> None:
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOMECARE_ENV": "staging",
+        "HOMECARE_DATABASE_URL": "postgresql+asyncpg://nobody@127.0.0.1:1/none",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "homecare_backend.migrate", "upgrade"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert "HOMECARE_ENCRYPTION_KEKS, HOMECARE_ENCRYPTION_INDEX_KEY" in done.stderr
+    assert "HOMECARE_JWT_SECRET" not in done.stderr

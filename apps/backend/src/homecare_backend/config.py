@@ -1,4 +1,9 @@
-"""Backend settings (HOMECARE_* environment variables), read once per process."""
+"""Backend settings (HOMECARE_* environment variables), read once per process.
+
+`DataSettings` is what touching the database needs (its URL and the column-encryption keys);
+the migrations and `keys` commands read only that, so the pod that runs them is given no other
+secret. `Settings`, the API's and the worker's, adds everything else.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,31 @@ from homecare_shared.settings import ServiceSettings, is_placeholder
 TOSS_CLIENT_KEY = re.compile(r"(test|live)_ck_[A-Za-z0-9]{8,100}")
 
 
-class Settings(ServiceSettings):
+class DataSettings(ServiceSettings):
+    # Column encryption: KEKs as `id=base64url-key,...`, the first wrapping new data keys (put a
+    # new one first to rotate, keep the old ones until `keys rewrap` has run), and the key of
+    # the blind indexes (phone lookups). In dev/test the placeholders derive a fixed keyring.
+    encryption_keks: SecretStr = SecretStr("dev-only-encryption-keks-placeholder")
+    encryption_index_key: SecretStr = SecretStr("dev-only-encryption-index-key-placeholder")
+
+    def keyring(self) -> Keyring:
+        keks = self.encryption_keks.get_secret_value()
+        index = self.encryption_index_key.get_secret_value()
+        if self.is_dev and is_placeholder(keks):
+            return Keyring.for_dev(keks)
+        current = keks.split(",", 1)[0].partition("=")[0].strip()
+        return Keyring.from_spec(keks, current, index)
+
+    @model_validator(mode="after")
+    def _keyring_parses(self) -> DataSettings:
+        try:
+            self.keyring()
+        except ValueError as exc:
+            raise ValueError(f"HOMECARE_ENCRYPTION_KEKS / _INDEX_KEY: {exc}") from exc
+        return self
+
+
+class Settings(DataSettings):
     jwt_secret: SecretStr = SecretStr("dev-only-jwt-secret-change-me-not-for-prod")
     # Web Push: the VAPID application server key (PEM, or the raw P-256 scalar in base64url).
     vapid_private_key: SecretStr = SecretStr("dev-only-vapid-key-placeholder")
@@ -37,11 +66,6 @@ class Settings(ServiceSettings):
     cancellation_free_hours: int = Field(default=24, ge=0, le=24 * 14)
     cancellation_late_percent: int = Field(default=50, ge=0, le=100)
     matching_url: str = "http://127.0.0.1:8001"
-    # Column encryption: KEKs as `id=base64url-key,...`, the first wrapping new data keys (put a
-    # new one first to rotate, keep the old ones until `keys rewrap` has run), and the key of
-    # the blind indexes (phone lookups). In dev/test the placeholders derive a fixed keyring.
-    encryption_keks: SecretStr = SecretStr("dev-only-encryption-keks-placeholder")
-    encryption_index_key: SecretStr = SecretStr("dev-only-encryption-index-key-placeholder")
     # Visit verification: a home's default fence radius and how much of a fix's reported
     # inaccuracy may widen it (agencies set both per home), the check-in tolerance around the
     # planned start (beyond it: an exception), and how early check-in opens (before: refused).
@@ -94,22 +118,6 @@ class Settings(ServiceSettings):
             )
         return self
 
-    def keyring(self) -> Keyring:
-        keks = self.encryption_keks.get_secret_value()
-        index = self.encryption_index_key.get_secret_value()
-        if self.is_dev and is_placeholder(keks):
-            return Keyring.for_dev(keks)
-        current = keks.split(",", 1)[0].partition("=")[0].strip()
-        return Keyring.from_spec(keks, current, index)
-
-    @model_validator(mode="after")
-    def _keyring_parses(self) -> Settings:
-        try:
-            self.keyring()
-        except ValueError as exc:
-            raise ValueError(f"HOMECARE_ENCRYPTION_KEKS / _INDEX_KEY: {exc}") from exc
-        return self
-
     @property
     def runs_inline_dispatcher(self) -> bool:
         return self.env == "dev" if self.inline_dispatcher is None else self.inline_dispatcher
@@ -126,3 +134,8 @@ class Settings(ServiceSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+@lru_cache
+def get_data_settings() -> DataSettings:
+    return DataSettings()

@@ -216,9 +216,9 @@ def current() -> Keyring:
     """The process keyring; until configured, the one the environment's settings give."""
     if _KEYRING is not None:
         return _KEYRING
-    from homecare_backend.config import get_settings  # noqa: PLC0415 - avoids a cycle
+    from homecare_backend.config import get_data_settings  # noqa: PLC0415 - avoids a cycle
 
-    keyring = get_settings().keyring()
+    keyring = get_data_settings().keyring()
     configure(keyring)
     return keyring
 

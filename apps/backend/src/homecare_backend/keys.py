@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from homecare_backend import encryption
-from homecare_backend.config import get_settings
+from homecare_backend.config import get_data_settings
 from homecare_backend.db import create_engine
 
 BATCH = 500
@@ -86,7 +86,7 @@ async def rewrap_all(engine: AsyncEngine, keyring: encryption.Keyring, batch: in
 
 
 async def _run(action: str) -> int:
-    settings = get_settings()
+    settings = get_data_settings()
     keyring = settings.keyring()
     engine = create_engine(settings.database_url)
     try:

@@ -1,7 +1,9 @@
 """Schema migrations: `python -m homecare_backend.migrate [upgrade|downgrade REV|current|head]`.
 
 Alembic is configured in code (no alembic.ini), so the same command works from a checkout,
-a wheel and the container image. Migrations run on a synchronous psycopg connection.
+a wheel and the container image. Migrations run on a synchronous psycopg connection. The command
+reads only `DataSettings` (the database URL and the encryption keys, which the migration that
+encrypts existing rows needs): the backend's init container is given nothing else.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from homecare_backend.config import get_settings
+from homecare_backend import encryption
+from homecare_backend.config import get_data_settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -28,7 +31,7 @@ def sync_url(url: str) -> str:
 def alembic_config(database_url: str | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    url = database_url or get_settings().database_url
+    url = database_url or get_data_settings().database_url
     cfg.set_main_option("sqlalchemy.url", sync_url(url).replace("%", "%%"))
     return cfg
 
@@ -53,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("revision", nargs="?", help="target revision (default: head / base)")
     args = parser.parse_args(argv)
+    if args.action != "head":
+        encryption.configure(get_data_settings().keyring())
     if args.action == "upgrade":
         upgrade(revision=args.revision or "head")
     elif args.action == "downgrade":
