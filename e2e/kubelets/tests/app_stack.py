@@ -176,10 +176,27 @@ def push_credentials() -> dict[str, str]:
     return {"vapidPrivateKey": vapid.decode(), "fcmCredentials": json.dumps(account)}
 
 
+def _stack_secrets(root: Path, name: str) -> dict[str, str]:
+    """Fresh secret values for stack ``name``, kept beside its Pulumi state (root) for as long as
+    that lives: a run resumed on kept nodes (E2E_RESUME_AT) then sets the same encryption keys
+    again, and the rows the earlier run encrypted still decrypt."""
+    kept = root / f"secrets-{name}.json"
+    identity = root / f"backup-identity-{name}.txt"
+    if kept.exists() and identity.exists():
+        values: dict[str, str] = json.loads(kept.read_text(encoding="utf-8"))
+        return values
+    values = generated_secrets() | push_credentials()
+    values["jwtSecret"] = secrets.token_urlsafe(48)
+    values["backupAgeRecipients"] = age_key_pair(identity)
+    kept.write_text(json.dumps(values), encoding="utf-8")
+    kept.chmod(0o600)
+    return values
+
+
 def app_stack(root: Path, env: dict[str, str], tag: str, spec: AppStack) -> auto.Stack:
     """The app stack ``spec.name``, configured from a copy of its stack file in
     ``root/homecare-<name>``, run by the real CLI through the Automation API (the program is
-    infra/__main__.py). Returns it with the secrets its file asks for set to fresh values."""
+    infra/__main__.py). Returns it with the secrets its file asks for set (new for a new state)."""
     work = root / f"homecare-{spec.name}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -188,9 +205,7 @@ def app_stack(root: Path, env: dict[str, str], tag: str, spec: AppStack) -> auto
     (work / "infra").mkdir()
 
     stack = inline_stack(root, env, work, spec.name, "homecare", REPO / "infra" / "__main__.py")
-    values = generated_secrets() | push_credentials()
-    values["jwtSecret"] = secrets.token_urlsafe(48)
-    values["backupAgeRecipients"] = age_key_pair(root / f"backup-identity-{spec.name}.txt")
+    values = _stack_secrets(root, spec.name)
     for key in spec.secrets:
         stack.set_config(f"homecare:{key}", auto.ConfigValue(value=values[key], secret=True))
     plain = {
