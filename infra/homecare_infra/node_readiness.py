@@ -167,7 +167,7 @@ def not_ready(nodes: Mapping[str, Any]) -> dict[str, str]:
         detail = f"Ready={ready.get('status')} since {ready.get('lastTransitionTime', '?')}"
         detail += f", {ready.get('reason') or 'no reason given'}"
         if ready.get("message"):
-            detail += f": {ready['message']}"
+            detail += f": {str(ready['message']).rstrip('.')}"
         waiting[name] = detail
     return waiting
 
