@@ -91,10 +91,11 @@ step "building the SPA (apps/frontend)"
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >&2
   fi
-  npm run --silent build >&2
+  # Into the image's build context, never apps/frontend/dist: `make test` serves that directory
+  # to Playwright meanwhile (test-frontend), and vite empties its output directory first.
+  npx tsc --noEmit >&2
+  npx vite build --logLevel warn --emptyOutDir --outDir "$ctx/frontend/dist" >&2
 )
-mkdir -p "$ctx/frontend"
-cp -r apps/frontend/dist "$ctx/frontend/dist"
 cp apps/frontend/nginx/nginx.conf apps/frontend/nginx/security-headers.conf \
   apps/frontend/nginx/security-headers-toss.conf apps/frontend/nginx/homecare-frontend "$ctx/frontend/"
 
