@@ -44,7 +44,7 @@ include $(sort $(wildcard mk/*.mk))
 # kubelets converging) rather than compute: after the lint gate they run one after another, in
 # this order, in a second lane beside the other suites, output in their logs only. They share no
 # port, file or fixed name with a suite outside the lane (their nodes have their own podman
-# networks). Measured warm (2026-12-07): this lane ~23 min (e2e-cluster ~18), the foreground ~26
+# networks). Measured warm (2026-12-07): this lane ~23 min (e2e-cluster ~19), the foreground ~25
 # with kwok's two layers (6 min, one after the other: they share 127.0.0.1:27xxx and build/e2e)
 # at its end, where they run instead of here so that the two lanes end close together.
 SIDE_TEST_TARGETS := ansible-molecule e2e-cluster
