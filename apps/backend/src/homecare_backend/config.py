@@ -20,6 +20,8 @@ TOSS_CLIENT_KEY = re.compile(r"(test|live)_ck_[A-Za-z0-9]{8,100}")
 
 
 class DataSettings(ServiceSettings):
+    """The database URL (ServiceSettings) and the column-encryption keys; nothing else."""
+
     # Column encryption: KEKs as `id=base64url-key,...`, the first wrapping new data keys (put a
     # new one first to rotate, keep the old ones until `keys rewrap` has run), and the key of
     # the blind indexes (phone lookups). In dev/test the placeholders derive a fixed keyring.

@@ -17,7 +17,6 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from homecare_backend import encryption
 from homecare_backend.config import get_data_settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -56,8 +55,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("revision", nargs="?", help="target revision (default: head / base)")
     args = parser.parse_args(argv)
-    if args.action != "head":
-        encryption.configure(get_data_settings().keyring())
     if args.action == "upgrade":
         upgrade(revision=args.revision or "head")
     elif args.action == "downgrade":
