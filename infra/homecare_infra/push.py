@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from homecare_infra.mocks import stack_config
-from homecare_infra.registry import IMAGES, config_digest, manifest_digest
+from homecare_infra.registry import IMAGES, remote_image
 
 
 def decide(remote: str | None, local_id: str) -> str:
@@ -71,15 +71,13 @@ def push(stack: str, stack_file: Path | None = None) -> int:
             print(f"error: {local} not built; run `make images IMAGE_TAG={tag}`", file=sys.stderr)
             return 2
         remote_ref = f"{host}/{repository}/{name}:{tag}"
-        action = decide(config_digest(host, f"{repository}/{name}", tag, ca_file), local_id)
+        remote = remote_image(host, f"{repository}/{name}", tag, ca_file)
+        action = decide(remote.config_digest if remote else None, local_id)
         if action == "refuse":
             refused.append(remote_ref)
             continue
-        if action == "skip":
-            digest = manifest_digest(host, f"{repository}/{name}", tag, ca_file)
-            if digest is None:  # deleted between the two requests
-                print(f"error: {remote_ref} vanished from the registry; run again", file=sys.stderr)
-                return 2
+        if remote is not None:  # action "skip": the same image is there already
+            digest = remote.manifest_digest
             print(f"==> {remote_ref}@{digest}: already pushed (same image)")
         else:
             digest = _push_one(local, remote_ref, ca_file)

@@ -8,6 +8,7 @@ is touched, naming the config key and the fix. Speaks the OCI distribution API
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import ssl
@@ -15,6 +16,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from homecare_infra.settings import CONFIG_NAMESPACE, Settings, SettingsError
@@ -117,10 +119,19 @@ def check_images(settings: Settings) -> None:
         raise SettingsError("images not deployable:\n  " + "\n  ".join(found))
 
 
-def config_digest(registry: str, name: str, tag: str, ca_file: str = "") -> str | None:
-    """The image config digest (= ``podman image inspect``'s Id) of ``name:tag`` in the
-    registry; ``None`` when the tag does not exist. Stable across pushes of the same image,
-    unlike the manifest digest (layer compression may differ)."""
+@dataclass(frozen=True)
+class RemoteImage:
+    """What the registry serves for a tag: the manifest digest (what pods pin, recorded in
+    ``imageDigests``) and the image config digest (= ``podman image inspect``'s Id: stable across
+    pushes of the same image, unlike the manifest digest, whose layer compression may differ)."""
+
+    manifest_digest: str
+    config_digest: str
+
+
+def remote_image(registry: str, name: str, tag: str, ca_file: str = "") -> RemoteImage | None:
+    """``name:tag`` in the registry, from one manifest request; ``None`` when the tag does not
+    exist."""
     context = _context(ca_file)
     url = f"https://{registry}/v2/{name}/manifests/{tag}"
     accept = "application/vnd.oci.image.manifest.v1+json, "
@@ -128,9 +139,13 @@ def config_digest(registry: str, name: str, tag: str, ca_file: str = "") -> str 
     request = urllib.request.Request(url, headers={"Accept": accept})
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS, context=context) as response:  # noqa: S310
-            manifest = json.loads(response.read())
+            body = response.read()
     except urllib.error.HTTPError as exc:
         if exc.code == 404:
             return None
         raise OSError(f"{url}: HTTP {exc.code}") from None
-    return str(manifest["config"]["digest"])
+    # A manifest's digest is the SHA-256 of its bytes as served (OCI image spec, descriptor).
+    return RemoteImage(
+        manifest_digest=f"sha256:{hashlib.sha256(body).hexdigest()}",
+        config_digest=str(json.loads(body)["config"]["digest"]),
+    )
