@@ -92,9 +92,9 @@ step "building the SPA (apps/frontend)"
     PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >&2
   fi
   # Into the image's build context, never apps/frontend/dist: `make test` serves that directory
-  # to Playwright meanwhile (test-frontend), and vite empties its output directory first.
-  npx tsc --noEmit >&2
-  npx vite build --logLevel warn --emptyOutDir --outDir "$ctx/frontend/dist" >&2
+  # to Playwright meanwhile (test-frontend), and vite empties its output directory first. npm
+  # appends the arguments to the script's last command, `vite build`.
+  npm run --silent build -- --emptyOutDir --outDir "$ctx/frontend/dist" >&2
 )
 cp apps/frontend/nginx/nginx.conf apps/frontend/nginx/security-headers.conf \
   apps/frontend/nginx/security-headers-toss.conf apps/frontend/nginx/homecare-frontend "$ctx/frontend/"
